@@ -1,0 +1,69 @@
+# factcards: `make run` serves the demo site, `make test` runs the whole suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+VPY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The development default; a real server sets DJANGO_SECRET_KEY and leaves DEBUG off.
+export DJANGO_DEBUG ?= true
+
+# A working Python >= 3.12: PYTHON= if given, then python3.13, python3.12, python3, then pyenv's
+# installed versions (pyenv's shims exist even where they refuse to run, so each is tried).
+PYTHON ?= $(shell \
+  for c in python3.13 python3.12 python3 $$(ls -d $$(pyenv root 2>/dev/null)/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+    if "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+      "$$c" -c 'import sys; print(sys.executable)'; break; fi; \
+  done)
+
+.PHONY: help run test lint admin demo migrate clean check-python
+
+help:
+	@echo "make run    set up .venv, the SQLite database and the demo data; serve http://$(HOST):$(PORT)"
+	@echo "make test   ruff and the whole test suite (browser tests need Debian's chromium)"
+	@echo "make admin  create an admin login (superuser) for http://$(HOST):$(PORT)/admin/"
+	@echo "make clean  remove .venv and the SQLite database"
+
+check-python:
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "No Python 3.12 or newer found (tried python3.13, python3.12, python3 and pyenv's versions)."; \
+	  echo "Install Python 3.12+ or name one: make run PYTHON=/path/to/python3.12"; exit 1; fi
+	@"$(PYTHON)" -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
+	  echo "$(PYTHON) is older than Python 3.12; name another: make run PYTHON=/path/to/python3.12"; exit 1; }
+
+$(VENV)/.created: | check-python
+	"$(PYTHON)" -m venv $(VENV)
+	$(VPY) -m pip install --quiet --upgrade pip
+	touch $@
+
+$(VENV)/.installed: pyproject.toml $(VENV)/.created
+	$(VPY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+migrate: $(VENV)/.installed
+	$(VPY) manage.py migrate --no-input
+
+demo: migrate
+	$(VPY) manage.py load_demo
+
+run: demo
+	@echo
+	@echo "  The site:  http://$(HOST):$(PORT)/"
+	@echo "  The admin: http://$(HOST):$(PORT)/admin/  (no login yet? stop with Ctrl-C, run 'make admin', then 'make run')"
+	@echo
+	$(VPY) manage.py runserver $(HOST):$(PORT)
+
+admin: migrate
+	$(VPY) manage.py createsuperuser
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint
+	$(VPY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles
