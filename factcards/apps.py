@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FactcardsConfig(AppConfig):
+    name = "factcards"
+    verbose_name = "Fact cards"
