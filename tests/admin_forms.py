@@ -1,0 +1,35 @@
+"""Fill in an admin change form the way a browser would, from the page the admin served."""
+
+import datetime
+
+
+def _value(bound_field):
+    value = bound_field.value()
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def change_form_data(response, **changes):
+    """The POST data of the change form in `response`, with `changes` applied."""
+    data = {}
+    form = response.context["adminform"].form
+    for name in form.fields:
+        data[name] = _value(form[name])
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for name in formset.management_form.fields:
+            data[f"{formset.prefix}-{name}"] = _value(formset.management_form[name])
+        for subform in formset.forms:
+            for name in subform.fields:
+                if name == "DELETE":
+                    continue
+                data[subform.add_prefix(name)] = _value(subform[name])
+        # Blank extra forms stay blank, as an untouched browser form would send them.
+        data[f"{formset.prefix}-TOTAL_FORMS"] = str(formset.initial_form_count())
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}

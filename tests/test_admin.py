@@ -1,0 +1,232 @@
+"""The editorial desk in the Django admin: change form, workflow buttons, list actions."""
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from factcards.models import FactCard
+
+from .admin_forms import change_form_data
+from .factories import FactCardFactory
+
+CHANGELIST = reverse("admin:factcards_factcard_changelist")
+
+
+def change_url(card):
+    return reverse("admin:factcards_factcard_change", args=[card.pk])
+
+
+def step_url(card, action):
+    return reverse("admin:factcards_factcard_workflow", args=[card.pk, action])
+
+
+def messages_of(response):
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def status_of(card):
+    return FactCard.objects.get(pk=card.pk).status
+
+
+def test_reporter_creates_a_draft_in_the_add_form(client, reporter):
+    client.force_login(reporter)
+    response = client.post(
+        reverse("admin:factcards_factcard_add"),
+        {
+            "statement": "Nearly 2,000 Russian peacekeepers had been stationed in Karabakh.",
+            "slug": "peacekeepers-stationed",
+            "kind": "figure",
+            "qualifier": "nearly",
+            "value": "2000",
+            "unit": "peacekeepers",
+            "version": "1",
+            "citations-TOTAL_FORMS": "0",
+            "citations-INITIAL_FORMS": "0",
+            "corrections-TOTAL_FORMS": "0",
+            "corrections-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    card = FactCard.objects.get(slug="peacekeepers-stationed")
+    assert (card.status, card.created_by, card.last_edited_by) == ("draft", reporter, reporter)
+
+
+def test_editor_who_edits_in_the_change_form_cannot_then_publish(client, in_review, editor):
+    client.force_login(editor)
+    form = client.get(change_url(in_review))
+    data = change_form_data(form, context="Stationed under the 2020 ceasefire.")
+    assert client.post(change_url(in_review), data).status_code == 302
+
+    response = client.post(step_url(in_review, "publish"), follow=True)
+    assert "four-eyes" in " ".join(messages_of(response))
+    assert status_of(in_review) == "in_review"
+
+
+def test_another_editor_publishes_from_the_change_form_button(client, in_review, editor):
+    client.force_login(editor)
+    response = client.post(step_url(in_review, "publish"), follow=True)
+    assert "was published" in " ".join(messages_of(response))
+    assert status_of(in_review) == "published"
+
+
+def test_workflow_button_asks_for_confirmation_before_acting(client, in_review, editor):
+    client.force_login(editor)
+    response = client.get(step_url(in_review, "publish"))
+    assert response.status_code == 200
+    assert in_review.statement in response.content.decode()
+    assert status_of(in_review) == "in_review"
+
+
+def test_publish_list_action_reports_each_card_done_or_refused(client, reporter, editor):
+    theirs = FactCardFactory(created_by=reporter, statement="A reporter's card.")
+    mine = FactCardFactory(created_by=editor, statement="The editor's own card.")
+    for card in (theirs, mine):
+        card.submit(card.created_by)
+    client.force_login(editor)
+    response = client.post(
+        CHANGELIST,
+        {"action": "publish", ACTION_CHECKBOX_NAME: [theirs.pk, mine.pk]},
+        follow=True,
+    )
+    text = " ".join(messages_of(response))
+    assert "1 published: “A reporter's card.”" in text
+    assert "“The editor's own card.” was not published" in text
+    assert "four-eyes" in text
+    assert (status_of(theirs), status_of(mine)) == ("published", "in_review")
+
+
+def test_bulk_publish_refuses_drafts_and_publishes_the_rest(client, reporter, editor):
+    ready = FactCardFactory.create_batch(3, created_by=reporter)
+    for card in ready:
+        card.submit(reporter)
+    still_draft = FactCardFactory(created_by=reporter)
+    client.force_login(editor)
+    client.post(
+        CHANGELIST,
+        {"action": "publish", ACTION_CHECKBOX_NAME: [c.pk for c in [*ready, still_draft]]},
+    )
+    assert FactCard.objects.published().count() == 3
+    assert status_of(still_draft) == "draft"
+
+
+def test_return_to_draft_action_asks_for_a_comment_first(client, in_review, editor):
+    client.force_login(editor)
+    data = {"action": "return_to_draft", ACTION_CHECKBOX_NAME: [in_review.pk]}
+    response = client.post(CHANGELIST, data)
+    assert response.status_code == 200
+    assert "Comment for the author" in response.content.decode()
+    assert status_of(in_review) == "in_review"
+
+    client.post(CHANGELIST, {**data, "confirm": "yes", "text": "Cite the agreement itself."})
+    card = FactCard.objects.get(pk=in_review.pk)
+    assert (card.status, card.review_comment) == ("draft", "Cite the agreement itself.")
+
+
+def test_return_to_draft_without_a_comment_is_refused(client, in_review, editor):
+    client.force_login(editor)
+    data = {"action": "return_to_draft", ACTION_CHECKBOX_NAME: [in_review.pk], "confirm": "yes"}
+    response = client.post(CHANGELIST, {**data, "text": "  "})
+    assert "is required" in " ".join(messages_of(response))
+    assert status_of(in_review) == "in_review"
+
+
+def test_author_sees_the_editors_comment_on_the_returned_draft(client, in_review, editor, reporter):
+    in_review.return_to_draft(editor, "Add the second source.")
+    client.force_login(reporter)
+    response = client.get(change_url(in_review))
+    assert "Returned by the editor" in response.content.decode()
+    assert "Add the second source." in response.content.decode()
+
+
+def test_retract_action_needs_a_public_notice(client, published, other_editor):
+    client.force_login(other_editor)
+    data = {"action": "retract", ACTION_CHECKBOX_NAME: [published.pk], "confirm": "yes"}
+    client.post(CHANGELIST, {**data, "text": ""})
+    assert status_of(published) == "published"
+    client.post(CHANGELIST, {**data, "text": "The count was misattributed."})
+    assert status_of(published) == "retracted"
+
+
+def test_stale_change_form_gets_a_conflict_and_overwrites_nothing(client, draft, reporter):
+    client.force_login(reporter)
+    form = client.get(change_url(draft))
+    other = FactCard.objects.get(pk=draft.pk)
+    other.statement = "Saved by a colleague meanwhile."
+    other.save()
+
+    data = change_form_data(form, statement="My stale edit.")
+    response = client.post(change_url(draft), data)
+    assert response.status_code == 200
+    assert "Someone else saved this card" in response.content.decode()
+    assert FactCard.objects.get(pk=draft.pk).statement == "Saved by a colleague meanwhile."
+
+
+def test_published_card_opens_read_only_with_revision_offered(client, published, reporter):
+    client.force_login(reporter)
+    response = client.get(change_url(published))
+    page = response.content.decode()
+    assert 'name="_save"' not in page
+    assert "Propose a revision" in page
+    data = change_form_data(response) if response.context.get("adminform") else {}
+    assert client.post(change_url(published), data).status_code == 403
+
+
+def test_proposing_a_revision_opens_an_editable_copy(client, published, reporter):
+    client.force_login(reporter)
+    response = client.post(step_url(published, "start_revision"))
+    revision = FactCard.objects.get(revision_of=published)
+    assert response.url == change_url(revision)
+    assert revision.statement == published.statement
+    assert revision.citations.count() == 1
+
+
+def test_revision_change_form_shows_the_diff_against_published(client, published, reporter):
+    revision = published.start_revision(reporter)
+    revision.statement = "1,960 military personnel were sent."
+    revision.save()
+    client.force_login(reporter)
+    page = client.get(change_url(revision)).content.decode()
+    assert "Changes against the published card" in page
+    assert "<del>" + published.statement + "</del>" in page
+    assert "<ins>1,960 military personnel were sent.</ins>" in page
+
+
+def test_preview_shows_the_card_as_readers_will(client, in_review, editor):
+    client.force_login(editor)
+    response = client.get(reverse("admin:factcards_factcard_preview", args=[in_review.pk]))
+    page = response.content.decode()
+    assert "nearly 2,000 peacekeepers" in page
+    assert "Nearly 2,000 Russian peacekeepers had been stationed in Karabakh." in page
+
+
+def test_history_shows_who_changed_what(client, in_review, editor, reporter):
+    in_review.publish(editor)
+    client.force_login(editor)
+    response = client.get(reverse("admin:factcards_factcard_history", args=[in_review.pk]))
+    page = response.content.decode()
+    assert "eve" in page and "rita" in page
+    assert "in_review" in page and "published" in page
+
+
+@pytest.mark.parametrize(
+    ("mine", "expected"), [("drafts", {"my draft"}), ("review", {"theirs in review"})]
+)
+def test_mine_filter_lists_my_drafts_and_what_awaits_my_review(
+    client, editor, reporter, mine, expected
+):
+    FactCardFactory(created_by=editor, statement="my draft")
+    mine_in_review = FactCardFactory(created_by=editor, statement="mine in review")
+    mine_in_review.submit(editor)
+    theirs = FactCardFactory(created_by=reporter, statement="theirs in review")
+    theirs.submit(reporter)
+    client.force_login(editor)
+    response = client.get(CHANGELIST, {"mine": mine})
+    shown = {card.statement for card in response.context["cl"].result_list}
+    assert shown == expected
+
+
+def test_changelist_search_finds_cards_by_excerpt(client, draft, editor):
+    client.force_login(editor)
+    response = client.get(CHANGELIST, {"q": "stationed in Karabakh"})
+    assert [c.pk for c in response.context["cl"].result_list] == [draft.pk]

@@ -1,0 +1,163 @@
+"""Bad input is refused with a message an editor understands, in the model and the admin."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from factcards.models import Citation, FactCard, Source
+
+from .factories import CitationFactory, FactCardFactory, SourceFactory
+
+
+def errors_of(obj):
+    with pytest.raises(ValidationError) as caught:
+        obj.full_clean()
+    return caught.value.message_dict
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "ftp://example.org/file", "data:text/html,hi", "mailto:x@y.z"]
+)
+def test_source_links_must_be_http_or_https(url):
+    errors = errors_of(Source(title="A headline", url=url))
+    assert "http:// or https://" in errors["url"][0]
+
+
+@pytest.mark.django_db
+def test_source_without_a_link_is_accepted():
+    Source(title="A headline", url="").full_clean()
+
+
+def test_javascript_link_refused_in_the_admin_form(client, editor):
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:factcards_source_add"),
+        {"title": "A headline", "url": "javascript:alert(document.cookie)", "language": "en"},
+    )
+    assert response.status_code == 200
+    assert "http:// or https://" in response.content.decode()
+    assert not Source.objects.exists()
+
+
+@pytest.mark.django_db
+def test_empty_excerpt_is_refused():
+    citation = CitationFactory.build(card=FactCardFactory(), source=SourceFactory(), excerpt="  ")
+    assert "verbatim excerpt" in errors_of(citation)["excerpt"][0]
+
+
+@pytest.mark.django_db
+def test_excerpt_not_in_the_sources_text_is_refused():
+    source = SourceFactory(full_text="Nearly 2,000 Russian peacekeepers had been stationed.")
+    citation = CitationFactory.build(
+        card=FactCardFactory(), source=source, excerpt="About 2,000 peacekeepers were stationed."
+    )
+    assert "word for word" in errors_of(citation)["excerpt"][0]
+
+
+@pytest.mark.django_db
+def test_excerpt_across_a_line_break_in_the_source_is_verbatim():
+    source = SourceFactory(full_text="Nearly 2,000 Russian peacekeepers had been stationed in\n\n")
+    citation = CitationFactory.build(
+        card=FactCardFactory(), source=source, excerpt="peacekeepers had been stationed in"
+    )
+    citation.full_clean()
+
+
+@pytest.mark.django_db
+def test_citation_giving_a_different_value_must_say_which():
+    citation = CitationFactory.build(
+        card=FactCardFactory(), source=SourceFactory(), relation=Citation.Relation.DIFFERS
+    )
+    assert "which value" in errors_of(citation)["stated_value"][0]
+
+
+@pytest.mark.django_db
+def test_figure_without_a_value_is_refused():
+    card = FactCardFactory.build(created_by=FactCardFactory().created_by, value=None)
+    assert errors_of(card)["value"] == ["A figure needs its number."]
+
+
+@pytest.mark.django_db
+def test_date_with_impossible_precision_is_refused():
+    card = FactCardFactory.build(
+        created_by=FactCardFactory().created_by,
+        kind=FactCard.Kind.DATE,
+        value_date=datetime.date(2024, 6, 12),
+        date_precision=FactCard.Precision.MONTH,
+    )
+    assert "enter 2024-06-01" in errors_of(card)["value_date"][0]
+
+
+@pytest.mark.django_db
+def test_date_without_precision_is_refused():
+    card = FactCardFactory.build(
+        created_by=FactCardFactory().created_by,
+        kind=FactCard.Kind.DATE,
+        value_date=datetime.date(2024, 6, 12),
+    )
+    assert "day, month or year" in errors_of(card)["date_precision"][0]
+
+
+@pytest.mark.django_db
+def test_period_ending_before_it_starts_is_refused():
+    card = FactCardFactory.build(
+        created_by=FactCardFactory().created_by,
+        kind=FactCard.Kind.DATE,
+        value_date=datetime.date(1994, 1, 1),
+        value_date_end=datetime.date(1988, 1, 1),
+        date_precision=FactCard.Precision.YEAR,
+    )
+    assert "before its start" in errors_of(card)["value_date_end"][0]
+
+
+@pytest.mark.django_db
+def test_quote_without_speaker_is_refused():
+    card = FactCardFactory.build(
+        created_by=FactCardFactory().created_by, kind=FactCard.Kind.QUOTE, quotation="Yes."
+    )
+    assert errors_of(card)["speaker"] == ["A quote needs its speaker."]
+
+
+@pytest.mark.django_db
+def test_over_long_statement_is_refused():
+    card = FactCardFactory.build(created_by=FactCardFactory().created_by, statement="x" * 281)
+    assert "at most 280 characters" in errors_of(card)["statement"][0]
+
+
+@pytest.mark.django_db
+def test_duplicate_slug_is_refused_with_a_clear_message():
+    existing = FactCardFactory(slug="peacekeepers")
+    card = FactCardFactory.build(created_by=existing.created_by, slug="peacekeepers")
+    assert "already exists" in errors_of(card)["slug"][0]
+
+
+@pytest.mark.django_db
+def test_card_without_slug_is_refused():
+    card = FactCardFactory.build(created_by=FactCardFactory().created_by, slug="")
+    assert "slug" in errors_of(card)["slug"][0]
+
+
+def test_bad_card_in_the_admin_form_shows_errors_and_saves_nothing(client, reporter):
+    client.force_login(reporter)
+    response = client.post(
+        reverse("admin:factcards_factcard_add"),
+        {
+            "statement": "y" * 300,
+            "slug": "bad card!",
+            "kind": "date",
+            "value_date": "2024-06-12",
+            "date_precision": "decade",
+            "version": "1",
+            "citations-TOTAL_FORMS": "0",
+            "citations-INITIAL_FORMS": "0",
+            "corrections-TOTAL_FORMS": "0",
+            "corrections-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert set(errors) >= {"statement", "slug", "date_precision"}
+    assert not FactCard.objects.exists()
