@@ -27,6 +27,7 @@ web_url = URLValidator(
 
 class WebURLFormField(forms.URLField):
     default_validators = [web_url]
+    default_error_messages = {"invalid": web_url.message}
 
 
 class WebURLField(models.URLField):
@@ -97,7 +98,8 @@ class Source(models.Model):
         ordering = ["-published_on", "title"]
 
     def __str__(self):
-        return f"{self.outlet or 'Outlet not stated'}: {self.title}"
+        who = self.outlet or self.byline
+        return f"{who}: {self.title}" if who else self.title
 
     @property
     def credit(self):
