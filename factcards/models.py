@@ -393,14 +393,35 @@ class FactCard(models.Model):
     def has_disagreement(self):
         return any(c.relation == Citation.Relation.DIFFERS for c in self.citations.all())
 
-    def supporting_outlets(self):
-        """Outlets of the supporting citations, each once, in citation order."""
-        outlets = [
+    def outlets(self, relation=None):
+        """Who published the card's sources (each once, in citation order)."""
+        credits = [
             c.source.credit
             for c in self.citations.all()
-            if c.relation == Citation.Relation.SUPPORTS
+            if relation is None or c.relation == relation
         ]
-        return list(dict.fromkeys(outlets))
+        return list(dict.fromkeys(credits))
+
+    def source_summary(self):
+        """'3 sources: The Moscow Times, AFP and 1 with no outlet stated'."""
+        sources = list({c.source_id: c.source for c in self.citations.all()}.values())
+        named = list(dict.fromkeys(s.outlet or s.byline for s in sources if s.outlet or s.byline))
+        unnamed = sum(1 for s in sources if not (s.outlet or s.byline))
+        parts = named + ([f"{unnamed} with no outlet stated"] if unnamed else [])
+        listed = (
+            ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
+        )
+        noun = "source" if len(sources) == 1 else "sources"
+        if not named:
+            return f"{len(sources)} {noun}, outlet not stated" if sources else "no sources"
+        return f"{len(sources)} {noun}: {listed}"
+
+    def supporting_outlets(self):
+        return self.outlets(Citation.Relation.SUPPORTS)
+
+    @property
+    def last_updated(self):
+        return self.revised_at or self.published_at
 
     def value_errors(self):
         """What the typed value lacks for this kind, as {field: message}."""

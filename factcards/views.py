@@ -6,25 +6,64 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
+from .filters import FactCardFilter
 from .models import FactCard
+
+PAGE_SIZE = 20
+FACETS = ["kind", "topic", "place", "outlet"]
 
 
 def with_sources(queryset):
-    return queryset.prefetch_related("citations__source", "corrections", "topics", "places")
+    return queryset.prefetch_related("citations__source")
+
+
+def facet_rows(filterset, cards, total):
+    """Each facet's radio buttons paired with how many of the results fall under them."""
+    counts = filterset.facets(cards)
+    return {
+        name: [
+            (radio, total if not radio.data["value"] else counts[name].get(radio.data["value"], 0))
+            for radio in filterset.form[name]
+        ]
+        for name in FACETS
+    }
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 def card_list(request):
-    cards = with_sources(FactCard.objects.published())
-    page = Paginator(cards, 20).get_page(request.GET.get("page"))
-    return render(request, "factcards/card_list.html", {"page": page})
+    filterset = FactCardFilter(request.GET, queryset=FactCard.objects.published())
+    # Invalid input shows the form's errors and no results, never a guess at what was meant.
+    cards = filterset.qs if filterset.is_valid() else FactCard.objects.none()
+    page = Paginator(with_sources(cards), PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "factcards/card_list.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#results"
+    context = {
+        "filter": filterset,
+        "page": page,
+        "facets": facet_rows(filterset, cards, page.paginator.count),
+        "refining": any(request.GET.get(name) for name in [*FACETS, "date_from", "date_to"]),
+        "focus_results": bool(request.htmx and (request.htmx.trigger or "").startswith("page")),
+    }
+    return render(request, template, context)
 
 
 @require_GET
 def card_detail(request, slug):
-    card = get_object_or_404(with_sources(FactCard.objects.on_record()), slug=slug)
-    return render(request, "factcards/card_detail.html", {"card": card})
+    queryset = FactCard.objects.on_record().prefetch_related(
+        "citations__source", "corrections", "topics", "places"
+    )
+    card = get_object_or_404(queryset, slug=slug)
+    related = (
+        FactCard.objects.published()
+        .filter(topics__in=card.topics.all())
+        .exclude(pk=card.pk)
+        .distinct()[:4]
+    )
+    return render(request, "factcards/card_detail.html", {"card": card, "related": related})
 
 
 @require_GET

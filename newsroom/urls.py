@@ -1,11 +1,16 @@
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from factcards import views
+from factcards.feeds import CardFeed
+from factcards.sitemaps import CardSitemap
 
 urlpatterns = [
     path("", views.card_list, name="card_list"),
     path("cards/<slug:slug>/", views.card_detail, name="card_detail"),
+    path("feed/", CardFeed(), name="feed"),
+    path("sitemap.xml", sitemap, {"sitemaps": {"cards": CardSitemap}}, name="sitemap"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

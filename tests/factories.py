@@ -77,3 +77,14 @@ class CitationFactory(factory.django.DjangoModelFactory):
     source = factory.SubFactory(SourceFactory)
     excerpt = "Nearly 2,000 Russian peacekeepers had been stationed in Karabakh."
     relation = Citation.Relation.SUPPORTS
+
+
+def publish(card, editor=None):
+    """Take a card through review to publication, as a real editor would."""
+    card.submit(card.created_by)
+    card.publish(editor or UserFactory(group="Editors"))
+    return FactCard.objects.get(pk=card.pk)
+
+
+def published_card(editor=None, **kwargs):
+    return publish(FactCardFactory(**kwargs), editor)
