@@ -1,4 +1,6 @@
+import importlib
 import os
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,15 @@ def test_settings(settings):
     # Serve static files from the source folders, as in development: no collectstatic in tests.
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
+
+
+@pytest.fixture
+def editorial_groups():
+    """Recreate the groups a migration made: a transactional test's flush deletes them."""
+    from django.apps import apps
+
+    migration = importlib.import_module("factcards.migrations.0002_groups")
+    migration.create_groups(apps, None)
 
 
 @pytest.fixture
@@ -57,3 +68,54 @@ def in_review(draft, reporter):
 def published(in_review, editor):
     in_review.publish(editor)
     return FactCard.objects.get(pk=in_review.pk)
+
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests need Debian's Chromium: a skip (with the reason) here, a failure in CI."""
+    if Path(CHROMIUM).exists():
+        return
+    reason = f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)"
+    if os.environ.get("CI") == "true":
+        raise pytest.UsageError(f"CI needs the browser tests: {reason}")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def axe_violations():
+    """Run axe-core in a page; returns its violations (id, impact, nodes)."""
+    if not AXE.exists():
+        raise FileNotFoundError(f"{AXE} is missing: run `npm ci` (make test does).")
+    source = AXE.read_text()
+
+    def run(page):
+        page.evaluate(source)
+        result = page.evaluate("async () => await axe.run(document)")
+        return [
+            {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]}
+            for v in result["violations"]
+        ]
+
+    return run

@@ -159,7 +159,7 @@ def test_facet_counts_follow_the_other_filters(client, cards):
     kinds = {radio.data["value"]: n for radio, n in response.context["facets"]["kind"]}
     assert kinds == {"": 2, "figure": 0, "date": 1, "quote": 1, "document": 0}
     page = response.content.decode()
-    assert 'id="count-kind-quote">1<' in page
+    assert 'id="count-kind-quote">1<span class="visually-hidden"> card</span>' in page
 
 
 def test_empty_result_says_so_and_offers_to_clear(client, cards):
@@ -233,9 +233,9 @@ def test_bad_filter_input_shows_the_error_and_no_results(client, cards, params):
     assert "could not be read" in response.content.decode()
 
 
-@pytest.mark.parametrize("page", ["abc", "0", "-1", "999999", "1e9", "99999999999999999999999"])
-def test_bad_page_numbers_still_show_a_page(client, cards, page):
-    response = client.get(LIST, {"page": page})
+@pytest.mark.parametrize("number", ["abc", "0", "-1", "999999", "1e9", "9" * 30])
+def test_bad_page_numbers_still_show_a_page(client, cards, number):
+    response = client.get(LIST, {"page": number})
     assert response.status_code == 200
     assert len(shown(response)) == 3
 

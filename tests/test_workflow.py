@@ -7,7 +7,7 @@ from django.db import connection, transaction
 
 from factcards.models import Citation, Correction, EditConflict, FactCard, WorkflowError
 
-from .factories import CitationFactory, FactCardFactory, TopicFactory
+from .factories import CitationFactory, FactCardFactory, TopicFactory, UserFactory
 
 
 def reload(card):
@@ -279,7 +279,8 @@ def test_workflow_step_on_a_stale_copy_is_refused(in_review, editor, reporter):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_saves_in_two_connections_keep_exactly_one(reporter):
+def test_concurrent_saves_in_two_connections_keep_exactly_one(editorial_groups):
+    reporter = UserFactory(group="Reporters")
     card = FactCardFactory(created_by=reporter)
     copies = [reload(card), reload(card)]
     barrier = threading.Barrier(2)
