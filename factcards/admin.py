@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from .embeds import embed_codes
 from .models import Citation, Correction, EditConflict, FactCard, Place, Source, Topic
 
 # action name → (button label, past tense, what the step asks for: None, a comment or a note)
@@ -155,9 +156,12 @@ class FactCardAdmin(SimpleHistoryAdmin):
 
     class Media:
         css = {"all": ["factcards/admin.css"]}
+        js = ["factcards/copy.js", "factcards/embed-loader.js"]
 
     def get_fieldsets(self, request, obj=None):
-        card = ["statement", "kind", "as_of", "context", "topics", "places", "version"]
+        card = ["statement", "kind", "as_of", "context", "topics", "places"]
+        if obj is None or obj.editable_by(request.user):
+            card.append("version")  # hidden: the optimistic lock's token
         if obj is None or not obj.is_revision:
             card.insert(1, "slug")
         # The value sections that do not fit the card's kind start folded away.
@@ -263,6 +267,8 @@ class FactCardAdmin(SimpleHistoryAdmin):
             context["preview_url"] = reverse("admin:factcards_factcard_preview", args=[card.pk])
             if card.is_revision:
                 context["revision_diff"] = card.revision_diff()
+            if card.status == FactCard.Status.PUBLISHED:
+                context["embed"] = embed_codes(request, card)
         return super().change_view(request, object_id, form_url, context)
 
     def workflow_actions(self, request, card):

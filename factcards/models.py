@@ -402,9 +402,50 @@ class FactCard(models.Model):
         ]
         return list(dict.fromkeys(credits))
 
+    def json_ld(self, url):
+        """schema.org Claim for this card: its citations and public corrections."""
+        data = {
+            "@context": "https://schema.org",
+            "@type": "Claim",
+            "url": url,
+            "text": self.statement,
+            "datePublished": self.published_at.isoformat() if self.published_at else None,
+            "dateModified": self.last_updated.isoformat() if self.last_updated else None,
+            "citation": [
+                {
+                    "@type": "NewsArticle",
+                    "headline": source.title,
+                    "url": source.url or None,
+                    "datePublished": source.published_on.isoformat()
+                    if source.published_on
+                    else None,
+                    "publisher": {"@type": "Organization", "name": source.outlet}
+                    if source.outlet
+                    else None,
+                    "author": {"@type": "Organization", "name": source.byline}
+                    if source.byline
+                    else None,
+                }
+                for source in self.sources()
+            ],
+            "correction": [
+                {
+                    "@type": "CorrectionComment",
+                    "text": correction.note,
+                    "datePublished": correction.created_at.isoformat(),
+                }
+                for correction in self.corrections.all()
+            ],
+        }
+        return drop_empty(data)
+
+    def sources(self):
+        """The card's sources, each once, in citation order."""
+        return list({c.source_id: c.source for c in self.citations.all()}.values())
+
     def source_summary(self):
         """'3 sources: The Moscow Times, AFP and 1 with no outlet stated'."""
-        sources = list({c.source_id: c.source for c in self.citations.all()}.values())
+        sources = self.sources()
         named = list(dict.fromkeys(s.outlet or s.byline for s in sources if s.outlet or s.byline))
         unnamed = sum(1 for s in sources if not (s.outlet or s.byline))
         parts = named + ([f"{unnamed} with no outlet stated"] if unnamed else [])
@@ -659,6 +700,16 @@ class FactCard(models.Model):
             self._history_user = by
             self.delete()
         return card
+
+
+def drop_empty(value):
+    """The structure without None values and empty lists (JSON-LD leaves unknowns out)."""
+    if isinstance(value, dict):
+        cleaned = {k: drop_empty(v) for k, v in value.items()}
+        return {k: v for k, v in cleaned.items() if v not in (None, [], {})}
+    if isinstance(value, list):
+        return [drop_empty(v) for v in value]
+    return value
 
 
 def format_number(value):

@@ -1,13 +1,17 @@
 """Public pages: everything here reads through FactCard.objects.published() or on_record()."""
 
+import json
+
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from .embeds import embed_codes
 from .filters import FactCardFilter
 from .models import FactCard
 
@@ -63,7 +67,23 @@ def card_detail(request, slug):
         .exclude(pk=card.pk)
         .distinct()[:4]
     )
-    return render(request, "factcards/card_detail.html", {"card": card, "related": related})
+    url = request.build_absolute_uri(card.get_absolute_url())
+    context = {
+        "card": card,
+        "related": related,
+        "card_url": url,
+        "json_ld": json_for_script(card.json_ld(url)),
+        "embed": embed_codes(request, card),
+    }
+    return render(request, "factcards/card_detail.html", context)
+
+
+def json_for_script(data):
+    """JSON safe inside a <script> element (as json_script escapes it)."""
+    text = json.dumps(data, ensure_ascii=False)
+    return mark_safe(
+        text.translate({ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"})
+    )
 
 
 @require_GET

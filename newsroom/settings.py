@@ -167,3 +167,18 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# --- factcards -------------------------------------------------------------------------------
+FACTCARDS_SITE_NAME = os.environ.get("FACTCARDS_SITE_NAME", "factcards")
+# Which sites may frame /embed/ (CSP frame-ancestors): "*" for any, or space-separated origins.
+FACTCARDS_EMBED_FRAME_ANCESTORS = os.environ.get("FACTCARDS_EMBED_FRAME_ANCESTORS", "*").split()
+FACTCARDS_EMBED_WIDTH = 560
+# Embeds, oEmbed and share images: browsers keep them a minute, CDNs five, and either may serve
+# a stale copy for a day while fetching a fresh one (the ETag changes with every correction).
+FACTCARDS_EMBED_CACHE = {
+    "public": True,
+    "max_age": 60,
+    "s_maxage": 300,
+    "stale_while_revalidate": 86400,
+}
+FACTCARDS_OEMBED_CACHE_AGE = 3600

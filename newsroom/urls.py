@@ -2,13 +2,17 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from factcards import views
+from factcards import embeds, views
 from factcards.feeds import CardFeed
 from factcards.sitemaps import CardSitemap
 
 urlpatterns = [
     path("", views.card_list, name="card_list"),
     path("cards/<slug:slug>/", views.card_detail, name="card_detail"),
+    path("cards/<slug:slug>.png", embeds.card_image, name="card_image"),
+    path("embed/<slug:slug>/", embeds.card_embed, name="card_embed"),
+    path("embed.js", embeds.embed_loader, name="embed_loader"),
+    path("oembed/", embeds.oembed, name="oembed"),
     path("feed/", CardFeed(), name="feed"),
     path("sitemap.xml", sitemap, {"sitemaps": {"cards": CardSitemap}}, name="sitemap"),
     path("healthz", views.healthz, name="healthz"),

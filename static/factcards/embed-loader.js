@@ -1,0 +1,62 @@
+/* factcards loader: turns <blockquote class="factcard"><a href=".../cards/SLUG/">…</a></blockquote>
+   into a responsive iframe (the blockquote stays as the no-JavaScript fallback), and resizes it
+   and any pasted <iframe data-factcard> to the card's height. */
+(function () {
+  "use strict";
+  if (window.factcardsLoader) return window.factcardsLoader.scan();
+  var frames = [];
+
+  function watch(iframe) {
+    if (iframe.getAttribute("data-factcard-watched")) return;
+    var origin;
+    try { origin = new URL(iframe.src, location.href).origin; } catch (e) { return; }
+    iframe.setAttribute("data-factcard-watched", "1");
+    frames.push({ el: iframe, origin: origin });
+    var ask = function () { iframe.contentWindow.postMessage("factcards:height?", origin); };
+    iframe.addEventListener("load", ask);
+    try { ask(); } catch (e) { /* not loaded yet: its load event asks */ }
+  }
+
+  function upgrade(quote) {
+    if (quote.getAttribute("data-factcard-ready")) return;
+    var link = quote.querySelector("a[href]");
+    if (!link) return;
+    var url = new URL(link.href, location.href);
+    var slug = (url.pathname.match(/\/cards\/([\w-]+)\/?$/) || [])[1];
+    if (!slug) return;
+    quote.setAttribute("data-factcard-ready", "1");
+    var iframe = document.createElement("iframe");
+    var theme = quote.getAttribute("data-theme");
+    iframe.src = url.origin + "/embed/" + slug + "/" + (theme ? "?theme=" + encodeURIComponent(theme) : "");
+    iframe.title = "Fact card: " + link.textContent.trim();
+    iframe.setAttribute("data-factcard", slug);
+    iframe.setAttribute("scrolling", "no");
+    iframe.style.width = "100%";
+    iframe.style.border = "0";
+    iframe.style.display = "block";
+    iframe.style.height = "240px";
+    iframe.addEventListener("load", function () { quote.style.display = "none"; });
+    quote.parentNode.insertBefore(iframe, quote.nextSibling);
+    watch(iframe);
+  }
+
+  window.addEventListener("message", function (event) {
+    var sizes = event.data && typeof event.data === "object" && event.data["datawrapper-height"];
+    if (!sizes) return;
+    frames.forEach(function (frame) {
+      if (frame.el.contentWindow !== event.source || frame.origin !== event.origin) return;
+      for (var key in sizes) {
+        var h = parseInt(sizes[key], 10);
+        if (h > 0 && h < 20000) frame.el.style.height = h + "px";
+      }
+    });
+  });
+
+  function scan() {
+    Array.prototype.forEach.call(document.querySelectorAll("blockquote.factcard"), upgrade);
+    Array.prototype.forEach.call(document.querySelectorAll("iframe[data-factcard]"), watch);
+  }
+  window.factcardsLoader = { scan: scan };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", scan);
+  else scan();
+})();
