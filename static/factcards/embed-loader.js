@@ -12,7 +12,8 @@
     try { origin = new URL(iframe.src, location.href).origin; } catch (e) { return; }
     iframe.setAttribute("data-factcard-watched", "1");
     frames.push({ el: iframe, origin: origin });
-    var ask = function () { iframe.contentWindow.postMessage("factcards:height?", origin); };
+    // "*": before it loads, the frame is about:blank; the question carries nothing private.
+    var ask = function () { iframe.contentWindow.postMessage("factcards:height?", "*"); };
     iframe.addEventListener("load", ask);
     try { ask(); } catch (e) { /* not loaded yet: its load event asks */ }
   }
