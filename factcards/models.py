@@ -525,8 +525,9 @@ class FactCard(models.Model):
                 params={"doing": doing, "status": self.get_status_display().lower()},
             )
 
-    def _save_as(self, user):
+    def _save_as(self, user, reason):
         self._history_user = user
+        self._change_reason = reason  # shown in the admin's history of the card
         self.save()
 
     # --- the workflow -------------------------------------------------------------------
@@ -540,7 +541,7 @@ class FactCard(models.Model):
             )
         self.status = self.Status.IN_REVIEW
         self.review_comment = ""
-        self._save_as(by)
+        self._save_as(by, "Submitted for review")
 
     def return_to_draft(self, by, comment):
         """In review → draft, with a comment the author sees."""
@@ -552,7 +553,7 @@ class FactCard(models.Model):
             )
         self.status = self.Status.DRAFT
         self.review_comment = comment.strip()
-        self._save_as(by)
+        self._save_as(by, f"Returned to draft: {self.review_comment}"[:100])
 
     def publication_errors(self):
         """Why this version can't be published yet (an empty list when it can)."""
@@ -589,7 +590,7 @@ class FactCard(models.Model):
         self.status = self.Status.PUBLISHED
         self.published_by = by
         self.published_at = timezone.now()
-        self._save_as(by)
+        self._save_as(by, "Published")
         return self
 
     def retract(self, by, note):
@@ -602,7 +603,7 @@ class FactCard(models.Model):
             )
         with transaction.atomic():
             self.status = self.Status.RETRACTED
-            self._save_as(by)
+            self._save_as(by, "Retracted")
             Correction.objects.create(
                 card=self, kind=Correction.Kind.RETRACTION, note=note.strip(), created_by=by
             )
@@ -678,6 +679,7 @@ class FactCard(models.Model):
             card.revised_at = timezone.now()
             card._applying_revision = True
             card._history_user = by
+            card._change_reason = "Revision published" + (" with a correction" if note else "")
             card.save()
             card.topics.set(self.topics.all())
             card.places.set(self.places.all())

@@ -315,3 +315,4 @@ def test_every_step_is_recorded_in_history_with_who_did_it(in_review, reporter, 
     records = list(reload(in_review).history.order_by("history_date"))
     assert [r.status for r in records] == ["draft", "in_review", "published"]
     assert [r.history_user for r in records[1:]] == [reporter, editor]
+    assert [r.history_change_reason for r in records[1:]] == ["Submitted for review", "Published"]
