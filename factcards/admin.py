@@ -14,7 +14,16 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from .embeds import embed_codes
-from .models import Citation, Correction, EditConflict, FactCard, Place, Source, Topic
+from .models import (
+    CONTENT_FIELDS,
+    Citation,
+    Correction,
+    EditConflict,
+    FactCard,
+    Place,
+    Source,
+    Topic,
+)
 
 # action name → (button label, past tense, what the step asks for: None, a comment or a note)
 WORKFLOW = {
@@ -72,27 +81,7 @@ class CorrectionInline(admin.TabularInline):
 class FactCardAdminForm(forms.ModelForm):
     class Meta:
         model = FactCard
-        fields = [
-            "statement",
-            "slug",
-            "kind",
-            "as_of",
-            "context",
-            "topics",
-            "places",
-            "version",
-            "qualifier",
-            "value",
-            "unit",
-            "value_date",
-            "value_date_end",
-            "date_precision",
-            "speaker",
-            "quotation",
-            "document_title",
-            "value_note",
-            "correction_note",
-        ]
+        fields = [*CONTENT_FIELDS, "topics", "places", "correction_note", "version"]
         widgets = {
             "statement": forms.Textarea(attrs={"rows": 2, "cols": 80, "maxlength": 280}),
             "context": forms.Textarea(attrs={"rows": 3}),

@@ -9,15 +9,10 @@ from .models import Citation, FactCard, Place, Source, Topic
 SORTS = [("newest", "Newest first"), ("oldest", "Oldest first"), ("sourced", "Most sourced")]
 
 
-def topic_choices():
+def tag_choices(model):
+    """(slug, name) of the topics or places that published cards carry."""
     return list(
-        Topic.objects.filter(cards__status="published").distinct().values_list("slug", "name")
-    )
-
-
-def place_choices():
-    return list(
-        Place.objects.filter(cards__status="published").distinct().values_list("slug", "name")
+        model.objects.filter(cards__status="published").distinct().values_list("slug", "name")
     )
 
 
@@ -50,21 +45,21 @@ class FactCardFilter(django_filters.FilterSet):
     topic = django_filters.ChoiceFilter(
         field_name="topics__slug",
         label="Topic",
-        choices=topic_choices,
+        choices=[],
         empty_label="All topics",
         widget=forms.RadioSelect,
     )
     place = django_filters.ChoiceFilter(
         field_name="places__slug",
         label="Place",
-        choices=place_choices,
+        choices=[],
         empty_label="All places",
         widget=forms.RadioSelect,
     )
     outlet = django_filters.ChoiceFilter(
         label="Outlet or agency",
         method="by_outlet",
-        choices=outlet_choices,
+        choices=[],
         empty_label="All outlets",
         widget=forms.RadioSelect,
     )
@@ -99,12 +94,9 @@ class FactCardFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Read the choices once per request (a callable would be queried at every use).
-        for name, choices in [
-            ("topic", topic_choices),
-            ("place", place_choices),
-            ("outlet", outlet_choices),
-        ]:
-            self.filters[name].extra["choices"] = choices()
+        self.filters["topic"].extra["choices"] = tag_choices(Topic)
+        self.filters["place"].extra["choices"] = tag_choices(Place)
+        self.filters["outlet"].extra["choices"] = outlet_choices()
 
     def search(self, queryset, name, value):
         """Every word must appear in the statement, the context or an excerpt."""

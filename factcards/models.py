@@ -47,26 +47,26 @@ class EditConflict(ValidationError):
     """Someone else saved the card after this copy of it was loaded."""
 
 
-class Topic(models.Model):
-    name = models.CharField(max_length=80, unique=True)
-    slug = models.SlugField(max_length=80, unique=True)
+class Tag(models.Model):
+    """A name readers filter by; its slug is what the list's URL carries."""
 
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-
-class Place(models.Model):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
 
     class Meta:
+        abstract = True
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+
+class Topic(Tag):
+    pass
+
+
+class Place(Tag):
+    pass
 
 
 class Source(models.Model):

@@ -10,20 +10,14 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from factcards.models import Citation, FactCard, Place, Source, Topic
+from factcards.models import CONTENT_FIELDS, Citation, FactCard, Place, Source, Topic
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
+# The typed fields come from the data as they are; dates and numbers are parsed below.
 CARD_FIELDS = [
-    "kind",
-    "statement",
-    "unit",
-    "qualifier",
-    "date_precision",
-    "speaker",
-    "quotation",
-    "document_title",
-    "value_note",
-    "context",
+    name
+    for name in CONTENT_FIELDS
+    if name not in ("slug", "value", "value_date", "value_date_end", "as_of")
 ]
 
 
