@@ -7,12 +7,14 @@ conditional GET with 304 before rendering anything, and has no CSP nonce.
 
 import hashlib
 import math
-from functools import cache, wraps
+from functools import cache as memoize
+from functools import wraps
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 from xml.etree import ElementTree
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import Resolver404, resolve, reverse
@@ -41,7 +43,7 @@ EMBED_CSP = {
 }
 
 
-@cache
+@memoize
 def render_key():
     """Changes whenever the embed's template, styles or script change (a new deploy)."""
     digest = hashlib.sha256()
@@ -137,12 +139,12 @@ def embed_loader(request):
     return response
 
 
-@cache
+@memoize
 def loader_source():
     return (STATIC / "embed-loader.js").read_bytes()
 
 
-@cache
+@memoize
 def loader_key():
     return hashlib.sha256(loader_source()).hexdigest()[:12]
 
@@ -312,10 +314,19 @@ def oembed(request):
 # --- the share image ------------------------------------------------------------------------
 
 
+def image_variant(request):
+    return "png"
+
+
 @require_safe
 @shared_cache
-@condition(etag_func=card_etag(lambda request: "png"), last_modified_func=card_modified)
+@condition(etag_func=card_etag(image_variant), last_modified_func=card_modified)
 def card_image(request, slug):
     """/cards/<slug>.png: 1200×630 for social cards and oEmbed thumbnails."""
-    card = public_card(slug)
-    return HttpResponse(render_share_image(card), content_type="image/png")
+    # Drawing takes tens of milliseconds: keep each version's image in the shared cache.
+    key = f"factcards:card-png:{card_etag(image_variant)(request, slug)}"
+    png = cache.get(key)
+    if png is None:
+        png = render_share_image(public_card(slug))
+        cache.set(key, png, timeout=7 * 24 * 3600)
+    return HttpResponse(png, content_type="image/png")

@@ -18,10 +18,13 @@ def tag_choices(model):
 
 def outlet_choices():
     """Outlets and news agencies named by sources of published cards."""
-    pairs = Source.objects.filter(citations__card__status="published").values_list(
-        "outlet", "byline"
+    pairs = (
+        Source.objects.filter(citations__card__status="published")
+        .order_by()  # the default ordering would make DISTINCT include published_on
+        .values_list("outlet", "byline")
+        .distinct()
     )
-    names = {name for pair in pairs.distinct() for name in pair if name}
+    names = {name for pair in pairs for name in pair if name}
     return [(name, name) for name in sorted(names)]
 
 

@@ -210,6 +210,17 @@ def test_share_image_differs_between_cards(client, card, db):
     assert first != second
 
 
+def test_share_image_is_redrawn_after_a_correction(client, card, reporter, other_editor):
+    before = client.get(reverse("card_image", args=["exodus"])).content
+    revision = card.start_revision(reporter)
+    revision.statement = "Some 120,000 ethnic Armenians left, one source says."
+    revision.correction_note = "Restated with the larger figure."
+    revision.save()
+    revision.submit(reporter)
+    revision.publish(other_editor)
+    assert client.get(reverse("card_image", args=["exodus"])).content != before
+
+
 def test_card_page_uses_the_share_image(client, card):
     page = client.get(card.get_absolute_url()).content.decode()
     assert '<meta property="og:image" content="http://testserver/cards/exodus.png">' in page
