@@ -74,11 +74,10 @@ def card_etag(variant):
         state = card_state(request, slug) if slug else None
         if state is None:
             return None
-        pk, version, status, _ = state
-        extra = variant(request)
-        return hashlib.sha256(
-            f"{render_key()}:{pk}:{version}:{status}:{extra}".encode()
-        ).hexdigest()[:32]
+        pk, version, status, updated_at = state
+        # The version alone would do within one database; the rest guards against a reset one.
+        material = f"{render_key()}:{slug}:{pk}:{version}:{status}:{updated_at}:{variant(request)}"
+        return hashlib.sha256(material.encode()).hexdigest()[:32]
 
     return etag
 

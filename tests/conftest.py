@@ -3,6 +3,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 
 from factcards.models import FactCard
 
@@ -17,6 +18,7 @@ def test_settings(settings):
     # Serve static files from the source folders, as in development: no collectstatic in tests.
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
+    cache.clear()  # share images are cached by ETag; each test starts with none
 
 
 @pytest.fixture
