@@ -5,6 +5,7 @@ Every workflow step calls the model's own method, so the admin can only ask; the
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -221,6 +222,13 @@ class FactCardAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or (not obj.is_locked and obj.editable_by(request.user)))
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        # Drafts are deleted one at a time from their page; the bulk delete would offer
+        # published cards too, which the model refuses.
+        actions = super().get_actions(request, action_location)
+        actions.pop("delete_selected", None)
+        return actions
 
     def has_publish_permission(self, request):
         return FactCard.is_editor(request.user)

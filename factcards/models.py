@@ -131,12 +131,33 @@ class FactCardQuerySet(models.QuerySet):
             revision_of__isnull=True,
         )
 
+    # Bulk paths (admin's "delete selected", the shell) obey the same rules as one card.
+
+    def delete(self):
+        if self.filter(status__in=LOCKED).exists():
+            raise WorkflowError(
+                "Published and retracted cards can't be deleted: articles may embed them. "
+                "Retract them instead.",
+                code="delete_published",
+            )
+        return super().delete()
+
+    def update(self, **kwargs):
+        if set(kwargs) & set(CONTENT_FIELDS) and self.filter(status__in=LOCKED).exists():
+            raise WorkflowError(
+                "A published card never changes in place: propose a revision.",
+                code="published_locked",
+            )
+        return super().update(**kwargs)
+
     def awaiting_review_by(self, user):
         """Cards in review that this user may publish (four-eyes: not their own work)."""
         return self.filter(status=FactCard.Status.IN_REVIEW).exclude(
             Q(created_by=user) | Q(last_edited_by=user)
         )
 
+
+LOCKED = ["published", "retracted"]
 
 # What the public sees of a card. Once published these change only through an approved revision.
 CONTENT_FIELDS = [
@@ -762,6 +783,23 @@ def refuse_silent_tagging(sender, instance, action, reverse, **kwargs):
         )
 
 
+class CitationQuerySet(models.QuerySet):
+    def _refuse_if_published(self):
+        if self.filter(card__status__in=LOCKED).exists():
+            raise WorkflowError(
+                "The sources of a published card change only through a revision.",
+                code="published_locked",
+            )
+
+    def delete(self):
+        self._refuse_if_published()
+        return super().delete()
+
+    def update(self, **kwargs):
+        self._refuse_if_published()
+        return super().update(**kwargs)
+
+
 class Citation(models.Model):
     class Relation(models.TextChoices):
         SUPPORTS = "supports", "supports the card"
@@ -785,6 +823,7 @@ class Citation(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=0)
     history = HistoricalRecords()
+    objects = CitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "pk"]

@@ -230,3 +230,14 @@ def test_changelist_search_finds_cards_by_excerpt(client, draft, editor):
     client.force_login(editor)
     response = client.get(CHANGELIST, {"q": "stationed in Karabakh"})
     assert [c.pk for c in response.context["cl"].result_list] == [draft.pk]
+
+
+def test_bulk_delete_is_not_offered_for_cards(client, published, editor):
+    client.force_login(editor)
+    response = client.get(CHANGELIST)
+    assert "delete_selected" not in response.content.decode()
+    response = client.post(
+        CHANGELIST,
+        {"action": "delete_selected", ACTION_CHECKBOX_NAME: [published.pk], "post": "yes"},
+    )
+    assert FactCard.objects.filter(pk=published.pk).exists()

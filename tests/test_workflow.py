@@ -184,6 +184,29 @@ def test_published_card_cannot_be_deleted(published):
     assert FactCard.objects.filter(pk=published.pk).exists()
 
 
+def test_published_cards_cannot_be_deleted_in_bulk(published, draft):
+    with pytest.raises(WorkflowError, match="Retract"), transaction.atomic():
+        FactCard.objects.all().delete()
+    assert FactCard.objects.filter(pk=published.pk).exists()
+
+
+def test_published_cards_cannot_be_edited_in_bulk(published):
+    with pytest.raises(WorkflowError, match="revision"), transaction.atomic():
+        FactCard.objects.filter(pk=published.pk).update(statement="Bulk rewrite.")
+    assert reload(published).statement != "Bulk rewrite."
+
+
+def test_published_card_sources_cannot_be_deleted_in_bulk(published):
+    with pytest.raises(WorkflowError, match="revision"), transaction.atomic():
+        Citation.objects.filter(card=published).delete()
+    assert published.citations.count() == 1
+
+
+def test_drafts_can_still_be_deleted_in_bulk(draft):
+    FactCard.objects.filter(pk=draft.pk).delete()
+    assert not FactCard.objects.filter(pk=draft.pk).exists()
+
+
 # --- revisions of published cards -----------------------------------------------------
 
 
