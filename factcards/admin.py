@@ -439,8 +439,12 @@ class CorrectionAdmin(SimpleHistoryAdmin):
     search_fields = ["note", "card__statement"]
     readonly_fields = ["card", "kind", "changed", "created_at", "created_by"]
 
+    # Corrections come from publishing a revision or retracting, never on their own, and a
+    # public note, once out, is not rewritten: a further revision adds another.
     def has_add_permission(self, request):
-        # Corrections come from approving a revision or retracting, never on their own.
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

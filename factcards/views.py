@@ -8,7 +8,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from .embeds import embed_codes
@@ -86,7 +86,7 @@ def json_for_script(data):
     )
 
 
-@require_GET
+@require_safe
 @never_cache
 def healthz(request):
     """Liveness plus a round trip to the database."""

@@ -241,3 +241,13 @@ def test_bulk_delete_is_not_offered_for_cards(client, published, editor):
         {"action": "delete_selected", ACTION_CHECKBOX_NAME: [published.pk], "post": "yes"},
     )
     assert FactCard.objects.filter(pk=published.pk).exists()
+
+
+def test_public_corrections_cannot_be_rewritten_in_the_admin(client, published, other_editor):
+    published.retract(other_editor, "Withdrawn.")
+    correction = published.corrections.get()
+    client.force_login(other_editor)
+    url = reverse("admin:factcards_correction_change", args=[correction.pk])
+    assert 'name="_save"' not in client.get(url).content.decode()
+    client.post(url, {"note": "Rewritten."})
+    assert published.corrections.get().note == "Withdrawn."
