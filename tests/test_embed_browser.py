@@ -152,3 +152,13 @@ def test_retraction_reaches_an_embedded_card(page, third_party, other_editor):
     page.goto(f"{third_party}/iframe.html")
     frame = settled_frame(page).element_handle().content_frame()
     assert "Withdrawn for the demo." in frame.locator("main").inner_text()
+
+
+@pytest.mark.parametrize("slug", [SLUG, "hajiyev-early-withdrawal-decided"])
+def test_embed_reads_at_280_px_without_sideways_scrolling(browser, site, slug):
+    context = browser.new_context(viewport={"width": 280, "height": 600})
+    page = context.new_page()
+    page.goto(f"{site}/embed/{slug}/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 280
+    assert page.locator("h1").is_visible()
+    context.close()
