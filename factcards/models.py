@@ -96,6 +96,17 @@ class Source(models.Model):
 
     class Meta:
         ordering = ["-published_on", "title"]
+        # The form's validators say it nicely; these make the database refuse what skips them.
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(**{f"{field}": ""})
+                | Q(**{f"{field}__istartswith": "http://"})
+                | Q(**{f"{field}__istartswith": "https://"}),
+                name=f"source_{field}_is_http",
+                violation_error_message=web_url.message,
+            )
+            for field in ("url", "archive_url")
+        ]
 
     def __str__(self):
         who = self.outlet or self.byline
@@ -313,6 +324,18 @@ class FactCard(models.Model):
         ordering = ["-published_at", "-created_at"]
         permissions = [("publish_factcard", "Can publish, return, correct and retract cards")]
         indexes = [models.Index(fields=["status", "-published_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(revision_of__isnull=False) | (Q(slug__isnull=False) & ~Q(slug="")),
+                name="card_has_slug",
+                violation_error_message="Give the card a slug: it becomes the card's address.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(statement=""),
+                name="card_has_statement",
+                violation_error_message="Write the fact in one sentence.",
+            ),
+        ]
 
     def __str__(self):
         return self.statement
@@ -827,6 +850,13 @@ class Citation(models.Model):
 
     class Meta:
         ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(excerpt=""),
+                name="citation_has_excerpt",
+                violation_error_message="Paste the verbatim excerpt that supports the card.",
+            )
+        ]
 
     def __str__(self):
         return f"{self.source.credit}: {self.excerpt[:60]}"

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from factcards.models import Citation, FactCard, Source
@@ -161,3 +162,17 @@ def test_bad_card_in_the_admin_form_shows_errors_and_saves_nothing(client, repor
     errors = response.context["adminform"].form.errors
     assert set(errors) >= {"statement", "slug", "date_precision"}
     assert not FactCard.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["url", "archive_url"])
+def test_database_refuses_a_non_web_link_even_past_validation(field):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Source.objects.create(title="A headline", **{field: "javascript:alert(1)"})
+
+
+@pytest.mark.django_db
+def test_database_refuses_an_empty_excerpt_even_past_validation():
+    card = FactCardFactory(citations=0)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Citation.objects.create(card=card, source=SourceFactory(), excerpt="")
