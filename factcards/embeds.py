@@ -53,7 +53,7 @@ def render_key():
 
 
 def card_state(request, slug):
-    """(version, status, updated_at) of a card on record, read once per request."""
+    """(pk, version, status, updated_at) of a card on record, read once per request."""
     cached = getattr(request, "_card_state", None)
     if cached is None or cached[0] != slug:
         state = (
@@ -102,8 +102,7 @@ def shared_cache(view):
 
 
 def public_card(slug):
-    queryset = FactCard.objects.on_record().prefetch_related("citations__source", "corrections")
-    return get_object_or_404(queryset, slug=slug)
+    return get_object_or_404(FactCard.objects.on_record().with_sources(), slug=slug)
 
 
 def embed_theme(request):

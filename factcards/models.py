@@ -161,6 +161,10 @@ class FactCardQuerySet(models.QuerySet):
             )
         return super().update(**kwargs)
 
+    def with_sources(self):
+        """Cards ready to show: citations with their sources, and corrections, prefetched."""
+        return self.prefetch_related("citations__source", "corrections")
+
     def awaiting_review_by(self, user):
         """Cards in review that this user may publish (four-eyes: not their own work)."""
         return self.filter(status=FactCard.Status.IN_REVIEW).exclude(

@@ -19,10 +19,6 @@ PAGE_SIZE = 20
 FACETS = ["kind", "topic", "place", "outlet"]
 
 
-def with_sources(queryset):
-    return queryset.prefetch_related("citations__source")
-
-
 def facet_rows(filterset, cards, total):
     """Each facet's radio buttons paired with how many of the results fall under them."""
     counts = filterset.facets(cards)
@@ -41,7 +37,9 @@ def card_list(request):
     filterset = FactCardFilter(request.GET, queryset=FactCard.objects.published())
     # Invalid input shows the form's errors and no results, never a guess at what was meant.
     cards = filterset.qs if filterset.is_valid() else FactCard.objects.none()
-    page = Paginator(with_sources(cards), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(cards.prefetch_related("citations__source"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     template = "factcards/card_list.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#results"
@@ -57,9 +55,7 @@ def card_list(request):
 
 @require_GET
 def card_detail(request, slug):
-    queryset = FactCard.objects.on_record().prefetch_related(
-        "citations__source", "corrections", "topics", "places"
-    )
+    queryset = FactCard.objects.on_record().with_sources().prefetch_related("topics", "places")
     card = get_object_or_404(queryset, slug=slug)
     related = (
         FactCard.objects.published()

@@ -145,11 +145,28 @@ def test_feed_has_newly_published_cards(client, card):
     assert "<title>Russia sent 1,960 military personnel.</title>" in body
 
 
-def test_sitemap_lists_only_published_cards(client, card, db):
-    draft = FactCardFactory(slug="draft-card")
-    body = client.get(reverse("sitemap")).content.decode()
-    assert "http://testserver/cards/contingent/" in body
-    assert draft.slug not in body
+def unpublished(status, card, reporter):
+    """A card in the given non-public state: a draft, one in review, or a pending revision."""
+    if status == "revision":
+        revision = card.start_revision(reporter)
+        revision.statement = "Unapproved revised wording."
+        revision.save()
+        return revision
+    other = FactCardFactory(slug="not-public", statement="Not public wording.")
+    if status == "in_review":
+        other.submit(other.created_by)
+    return other
+
+
+@pytest.mark.parametrize("status", ["draft", "in_review", "revision"])
+def test_unpublished_cards_are_absent_from_feed_and_sitemap(client, card, reporter, status):
+    hidden = unpublished(status, card, reporter)
+    feed = client.get(reverse("feed")).content.decode()
+    sitemap = client.get(reverse("sitemap")).content.decode()
+    assert hidden.statement not in feed
+    assert "not-public" not in feed and "not-public" not in sitemap
+    assert "http://testserver/cards/contingent/" in sitemap
+    assert sitemap.count("<url>") == 1
 
 
 def test_healthz_checks_the_database(client, db):
