@@ -1,14 +1,16 @@
 """The editorial desk: reporters draft and submit, editors review, publish and retract.
 
-Every workflow step calls the model's own method, so the admin can only ask; the model decides.
+The admin only asks: which steps to offer comes from factcards.workflow.steps_for, and every
+save and step goes through the model, which checks the database and decides.
 """
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.db import transaction
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -25,25 +27,57 @@ from .models import (
     Source,
     Topic,
 )
-
-# action name → (button label, past tense, what the step asks for: None, a comment or a note)
-WORKFLOW = {
-    "submit": ("Submit for review", "submitted for review", None),
-    "publish": ("Publish", "published", None),
-    "return_to_draft": ("Return to draft", "returned to draft", "comment"),
-    "retract": ("Retract", "retracted", "note"),
-    "start_revision": ("Propose a revision", "opened as a revision", None),
-}
-TEXT_LABELS = {
-    "comment": ("Comment for the author", "Say what to fix. The author sees this."),
-    "note": ("Public retraction notice", "Readers see this on the card and in every embed."),
-}
+from .models.locking import CONFLICT_MESSAGE, GONE_MESSAGE
+from .workflow import ASKS, STEPS, steps_for, take
 
 
-def run_step(card, action, user, text=""):
-    """Call the card's workflow method for one admin step; returns what the step returns."""
-    method = getattr(card, action)
-    return method(user, text) if WORKFLOW[action][2] else method(user)
+def may_edit(request, card):
+    """Whether to show this card's change form as editable. A POST is let through to the
+    form, which checks the locked row: someone whose card moved on while they typed gets
+    the conflict message with their text kept, not a bare 403."""
+    return card is None or card.editable_by(request.user) or request.method == "POST"
+
+
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """History pages to read, never to write: simple-history's page would revert on POST."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not is_id(self.model, object_id):
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"], "History pages are read-only.")
+        if not (is_id(self.model, object_id) and is_id(self.model.history.model, version_id)):
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def is_id(model, value):
+    """Whether a URL's id could be this model's primary key (not 'abc': a 404, not a 500)."""
+    try:
+        model._meta.pk.to_python(unquote(value))
+    except ValidationError:
+        return False
+    return True
+
+
+class StepForm(forms.Form):
+    """A step's confirmation: the text it asks for, and the version the confirmer saw."""
+
+    text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4, "cols": 70}))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, step, **kwargs):
+        super().__init__(*args, **kwargs)
+        if step.asks:
+            label, help_text, missing = ASKS[step.asks]
+            field = self.fields["text"]
+            field.label, field.help_text, field.required = label, help_text, True
+            field.error_messages["required"] = missing
+        else:
+            del self.fields["text"]
 
 
 class CitationInline(admin.StackedInline):
@@ -56,7 +90,7 @@ class CitationInline(admin.StackedInline):
         return 0 if obj and obj.citations.exists() else 1
 
     def _card_editable(self, request, obj):
-        return obj is None or obj.editable_by(request.user)
+        return may_edit(request, obj)
 
     def has_add_permission(self, request, obj=None):
         return super().has_add_permission(request, obj) and self._card_editable(request, obj)
@@ -92,17 +126,19 @@ class FactCardAdminForm(forms.ModelForm):
             "version": forms.HiddenInput,
         }
 
+    user = None  # set per request by FactCardAdmin.get_form
+
     def clean(self):
         cleaned = super().clean()
-        if self.instance.pk and "version" in cleaned:
-            current = FactCard.objects.filter(pk=self.instance.pk).values_list("version", flat=True)
-            if cleaned["version"] != current.first():
-                raise EditConflict(
-                    "Someone else saved this card after you opened it, so your changes were "
-                    "not saved (nothing was overwritten). Copy your changes, reload the page "
-                    "to see their version, then make your changes again.",
-                    code="conflict",
-                )
+        if self.instance.pk:
+            # The admin saves inside a transaction: this row stays locked until it commits.
+            stored = FactCard.objects.select_for_update(of=("self",)).filter(pk=self.instance.pk)
+            stored = stored.first() if transaction.get_connection().in_atomic_block else None
+            if stored is None:
+                raise EditConflict(GONE_MESSAGE, code="gone")
+            stored._require_author(self.user)
+            if cleaned.get("version") != stored.version:
+                raise EditConflict(CONFLICT_MESSAGE, code="conflict")
         return cleaned
 
 
@@ -122,7 +158,7 @@ class MineFilter(admin.SimpleListFilter):
 
 
 @admin.register(FactCard)
-class FactCardAdmin(SimpleHistoryAdmin):
+class FactCardAdmin(ReadOnlyHistoryAdmin):
     form = FactCardAdminForm
     inlines = [CitationInline, CorrectionInline]
     list_display = ["statement", "kind", "status_badge", "created_by", "updated_at"]
@@ -216,12 +252,11 @@ class FactCardAdmin(SimpleHistoryAdmin):
     # --- permissions: who may edit which card -------------------------------------------
 
     def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or obj.editable_by(request.user))
+        return super().has_change_permission(request, obj) and may_edit(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or (not obj.is_locked and obj.editable_by(request.user)))
+        return allowed and (obj is None or obj.editable_by(request.user))
 
     def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
         # Drafts are deleted one at a time from their page; the bulk delete would offer
@@ -235,12 +270,23 @@ class FactCardAdmin(SimpleHistoryAdmin):
 
     # --- saving -------------------------------------------------------------------------
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+    # Saving the form counts as editing: the model records the author, and four-eyes then
+    # keeps them from publishing this version. The tags and citations name them too.
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
-        # Saving the form counts as editing it: four-eyes then keeps this user from publishing.
-        obj.last_edited_by = request.user
+        obj.changed_by = request.user
         super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.forms:
+            inline_form.instance.changed_by = request.user
+        super().save_formset(request, form, formset, change)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -251,15 +297,15 @@ class FactCardAdmin(SimpleHistoryAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        card = self.get_object(request, object_id)
+        card = self.get_object(request, unquote(object_id))
         context = {**(extra_context or {})}
         if card is not None:
             context["workflow_links"] = [
                 (
-                    WORKFLOW[action][0],
-                    reverse("admin:factcards_factcard_workflow", args=[card.pk, action]),
+                    step.label,
+                    reverse("admin:factcards_factcard_workflow", args=[card.pk, step.name]),
                 )
-                for action in self.workflow_actions(request, card)
+                for step in steps_for(card, request.user)
             ]
             context["preview_url"] = reverse("admin:factcards_factcard_preview", args=[card.pk])
             if card.is_revision:
@@ -267,23 +313,6 @@ class FactCardAdmin(SimpleHistoryAdmin):
             if card.status == FactCard.Status.PUBLISHED:
                 context["embed"] = embed_codes(request, card)
         return super().change_view(request, object_id, form_url, context)
-
-    def workflow_actions(self, request, card):
-        """The steps worth offering this user on this card (the model still decides)."""
-        user, status = request.user, card.status
-        steps = []
-        if status == FactCard.Status.DRAFT and (
-            card.created_by_id == user.pk or FactCard.is_editor(user)
-        ):
-            steps.append("submit")
-        if status == FactCard.Status.IN_REVIEW and FactCard.is_editor(user):
-            steps += ["publish", "return_to_draft"]
-        if status == FactCard.Status.PUBLISHED:
-            if not hasattr(card, "pending_revision") and user.has_perm("factcards.add_factcard"):
-                steps.append("start_revision")
-            if FactCard.is_editor(user):
-                steps.append("retract")
-        return steps
 
     # --- the workflow from the change form ------------------------------------------------
 
@@ -304,32 +333,40 @@ class FactCardAdmin(SimpleHistoryAdmin):
 
     def workflow_view(self, request, object_id, action):
         """Confirm one step on one card (GET), then take it (POST)."""
-        card = get_object_or_404(FactCard, pk=object_id)
-        if action not in WORKFLOW:
-            raise PermissionDenied
+        card = self.get_object(request, unquote(object_id))
+        if card is None or action not in STEPS:
+            raise Http404
         if not self.has_view_or_change_permission(request, card):
             raise PermissionDenied
-        label, done, needs = WORKFLOW[action]
+        step = STEPS[action]
         change_url = reverse("admin:factcards_factcard_change", args=[card.pk])
-        if request.method == "POST":
+        form = StepForm(
+            request.POST if request.method == "POST" else None,
+            step=step,
+            initial={"version": card.version},
+        )
+        if request.method == "POST" and form.is_valid():
+            card.version = form.cleaned_data["version"] or card.version
             try:
-                result = run_step(card, action, request.user, request.POST.get("text", ""))
+                result = take(card, action, request.user, form.cleaned_data.get("text", ""))
             except ValidationError as error:
                 self.message_user(
-                    request, f"“{card}” was not {done}: {' '.join(error.messages)}", messages.ERROR
+                    request,
+                    f"“{card}” was not {step.done}: {' '.join(error.messages)}",
+                    messages.ERROR,
                 )
                 return HttpResponseRedirect(change_url)
-            self.message_user(request, f"“{card}” was {done}.", messages.SUCCESS)
-            if isinstance(result, FactCard):
-                change_url = reverse("admin:factcards_factcard_change", args=[result.pk])
-            return HttpResponseRedirect(change_url)
+            self.message_user(request, f"“{card}” was {step.done}.", messages.SUCCESS)
+            return HttpResponseRedirect(
+                reverse("admin:factcards_factcard_change", args=[result.pk])
+            )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"{label}: {card}",
+            "title": f"{step.label}: {card}",
             "cards": [card],
-            "label": label,
-            "text_field": TEXT_LABELS.get(needs),
+            "label": step.label,
+            "form": form,
             "change_url": change_url,
             "revision_diff": card.revision_diff() if card.is_revision else None,
         }
@@ -337,7 +374,9 @@ class FactCardAdmin(SimpleHistoryAdmin):
 
     def preview_view(self, request, object_id):
         """The card as the public will see it, whatever its status."""
-        card = get_object_or_404(FactCard.objects.select_related("revision_of"), pk=object_id)
+        card = self.get_object(request, unquote(object_id))
+        if card is None:
+            raise Http404
         if not self.has_view_or_change_permission(request, card):
             raise PermissionDenied
         context = {
@@ -355,11 +394,11 @@ class FactCardAdmin(SimpleHistoryAdmin):
         done, refused = [], []
         for card in queryset:
             try:
-                run_step(card, action, request.user, text)
+                take(card, action, request.user, text)
                 done.append(card)
             except ValidationError as error:
                 refused.append((card, " ".join(error.messages)))
-        label, past, _ = WORKFLOW[action]
+        past = STEPS[action].done
         if done:
             names = "; ".join(f"“{card}”" for card in done)
             self.message_user(request, f"{len(done)} {past}: {names}", messages.SUCCESS)
@@ -368,20 +407,18 @@ class FactCardAdmin(SimpleHistoryAdmin):
 
     def ask_then_apply(self, request, queryset, action):
         """For steps that need a comment or note: ask on an intermediate page first."""
-        label, _, needs = WORKFLOW[action]
-        text = request.POST.get("text", "")
-        if request.POST.get("confirm"):
-            if text.strip():
-                return self.apply_step(request, queryset, action, text)
-            self.message_user(request, f"{TEXT_LABELS[needs][0]} is required.", messages.ERROR)
+        step = STEPS[action]
+        form = StepForm(request.POST if request.POST.get("confirm") else None, step=step)
+        if form.is_bound and form.is_valid():
+            return self.apply_step(request, queryset, action, form.cleaned_data["text"])
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": label,
+            "title": step.label,
             "cards": queryset,
-            "label": label,
+            "label": step.label,
             "action": action,
-            "text_field": TEXT_LABELS[needs],
+            "form": form,
             "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
         }
         return TemplateResponse(request, "admin/factcards/factcard/workflow.html", context)
@@ -404,7 +441,7 @@ class FactCardAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(ReadOnlyHistoryAdmin):
     list_display = ["title", "outlet", "published_on", "has_link"]
     list_filter = ["outlet", "language"]
     search_fields = ["title", "outlet", "byline", "url"]
@@ -419,6 +456,14 @@ class SourceAdmin(SimpleHistoryAdmin):
         ),
     ]
 
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.editable_by(request.user))
+
+    def save_model(self, request, obj, form, change):
+        obj.changed_by = request.user
+        super().save_model(request, obj, form, change)
+
     @admin.display(boolean=True, description="link")
     def has_link(self, source):
         return bool(source.url)
@@ -432,7 +477,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Correction)
-class CorrectionAdmin(SimpleHistoryAdmin):
+class CorrectionAdmin(ReadOnlyHistoryAdmin):
     list_display = ["card", "kind", "created_at", "created_by"]
     list_filter = ["kind"]
     list_select_related = ["card", "created_by"]

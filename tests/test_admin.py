@@ -127,7 +127,7 @@ def test_return_to_draft_without_a_comment_is_refused(client, in_review, editor)
     client.force_login(editor)
     data = {"action": "return_to_draft", ACTION_CHECKBOX_NAME: [in_review.pk], "confirm": "yes"}
     response = client.post(CHANGELIST, {**data, "text": "  "})
-    assert "is required" in " ".join(messages_of(response))
+    assert "Say why the card goes back" in response.content.decode()
     assert status_of(in_review) == "in_review"
 
 
@@ -153,12 +153,12 @@ def test_stale_change_form_gets_a_conflict_and_overwrites_nothing(client, draft,
     form = client.get(change_url(draft))
     other = FactCard.objects.get(pk=draft.pk)
     other.statement = "Saved by a colleague meanwhile."
-    other.save()
+    other.save(by=reporter)
 
     data = change_form_data(form, statement="My stale edit.")
     response = client.post(change_url(draft), data)
     assert response.status_code == 200
-    assert "Someone else saved this card" in response.content.decode()
+    assert "Someone else changed this card" in response.content.decode()
     assert FactCard.objects.get(pk=draft.pk).statement == "Saved by a colleague meanwhile."
 
 
@@ -168,8 +168,10 @@ def test_published_card_opens_read_only_with_revision_offered(client, published,
     page = response.content.decode()
     assert 'name="_save"' not in page
     assert "Propose a revision" in page
-    data = change_form_data(response) if response.context.get("adminform") else {}
-    assert client.post(change_url(published), data).status_code == 403
+    data = change_form_data(response, statement="Rewritten in place.")
+    response = client.post(change_url(published), data)
+    assert "You can no longer edit this card: it is published" in response.content.decode()
+    assert FactCard.objects.get(pk=published.pk).statement == published.statement
 
 
 def test_proposing_a_revision_opens_an_editable_copy(client, published, reporter):

@@ -61,8 +61,8 @@ def test_four_eyes_editor_cannot_publish_card_they_created(editor, other_editor)
 
 
 def test_four_eyes_editor_cannot_publish_card_they_last_edited(in_review, editor):
-    in_review.last_edited_by = editor
-    in_review.save()
+    in_review.context = "Stationed under the 2020 ceasefire."
+    in_review.save(by=editor)
     with pytest.raises(WorkflowError, match="four-eyes"):
         in_review.publish(editor)
     assert reload(in_review).status == FactCard.Status.IN_REVIEW
@@ -84,9 +84,9 @@ def test_publishing_needs_a_supporting_citation(reporter, editor):
     assert reload(card).status == FactCard.Status.IN_REVIEW
 
 
-def test_publishing_needs_a_value_that_fits_the_kind(in_review, editor):
+def test_publishing_needs_a_value_that_fits_the_kind(in_review, editor, other_editor):
     in_review.kind = FactCard.Kind.QUOTE
-    in_review.save()
+    in_review.save(by=other_editor)
     with pytest.raises(WorkflowError, match="speaker"):
         in_review.publish(editor)
 
@@ -286,10 +286,10 @@ def test_drafts_cannot_be_revised(draft, reporter):
 def test_second_of_two_saves_from_the_same_version_gets_a_conflict(draft):
     first, second = reload(draft), reload(draft)
     first.statement = "First editor's wording."
-    first.save()
+    first.save(by=draft.created_by)
     second.statement = "Second editor's wording."
-    with pytest.raises(EditConflict, match="Someone else saved"):
-        second.save()
+    with pytest.raises(EditConflict, match="Someone else changed"):
+        second.save(by=draft.created_by)
     assert reload(draft).statement == "First editor's wording."
 
 
@@ -313,7 +313,7 @@ def test_concurrent_saves_in_two_connections_keep_exactly_one(editorial_groups):
         try:
             copy.statement = text
             barrier.wait(timeout=10)
-            copy.save()
+            copy.save(by=reporter)
             outcomes.append(("saved", text))
         except EditConflict:
             outcomes.append(("conflict", text))

@@ -22,9 +22,12 @@ GROUPS = {"Reporters": REPORTER, "Editors": EDITOR}
 def create_groups(apps, schema_editor):
     # Permissions are normally created after all migrations ran; this one needs them now.
     for app_config in apps.get_app_configs():
+        models_module = getattr(app_config, "models_module", None)
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        # Put back what was there: the test fixture passes the real registry, where None
+        # would hide every model from dumpdata and flush for the rest of the session.
+        app_config.models_module = models_module
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for name, codenames in GROUPS.items():

@@ -90,15 +90,14 @@ class Command(BaseCommand):
         card = FactCard(
             slug=entry["slug"],
             created_by=reporter,
-            last_edited_by=reporter,
             value=Decimal(entry["value"]) if entry.get("value") else None,
             value_date=parse_date(entry.get("value_date")),
             value_date_end=parse_date(entry.get("value_date_end")),
             **{name: entry.get(name, "") for name in CARD_FIELDS},
         )
         self.validate(card, entry["slug"])
-        card._history_user = reporter
         card.save()
+        card.changed_by = reporter  # the author of the tags and citations that follow
         card.topics.set(topics[slug] for slug in entry["topics"])
         card.places.set(places[slug] for slug in entry["places"])
         for position, quoted in enumerate(entry["citations"]):
@@ -111,7 +110,7 @@ class Command(BaseCommand):
                 position=position,
             )
             self.validate(citation, entry["slug"])
-            citation.save()
+            citation.save(by=reporter)
         if entry["status"] in (FactCard.Status.IN_REVIEW, FactCard.Status.PUBLISHED):
             card.submit(reporter)
         if entry["status"] == FactCard.Status.PUBLISHED:

@@ -1,0 +1,47 @@
+"""The newsroom's facts: a package by concept, re-exported here for imports and migrations."""
+
+from .cards import (
+    AUTHORED_FIELDS,
+    CONTENT_FIELDS,
+    REVISED_FIELDS,
+    SUBSTANCE_FIELDS,
+    FactCard,
+    FactCardQuerySet,
+    drop_empty,
+    format_date,
+    format_number,
+    precision_problem,
+)
+from .citations import Citation
+from .corrections import Correction
+from .fields import WebURLField, WebURLFormField, squash_space, web_url
+from .locking import EDITABLE, LOCKED, EditConflict, WorkflowError
+from .sources import Source
+from .tags import Place, Tag, Topic
+
+__all__ = [
+    "AUTHORED_FIELDS",
+    "CONTENT_FIELDS",
+    "EDITABLE",
+    "LOCKED",
+    "REVISED_FIELDS",
+    "SUBSTANCE_FIELDS",
+    "Citation",
+    "Correction",
+    "EditConflict",
+    "FactCard",
+    "FactCardQuerySet",
+    "Place",
+    "Source",
+    "Tag",
+    "Topic",
+    "WebURLField",
+    "WebURLFormField",
+    "WorkflowError",
+    "drop_empty",
+    "format_date",
+    "format_number",
+    "precision_problem",
+    "squash_space",
+    "web_url",
+]

@@ -1,0 +1,691 @@
+"""Fact cards: what a card says, who wrote it, and the one guarded write that saves it.
+
+The workflow's steps are declared in factcards/workflow.py; the methods here (publish, retract…)
+delegate to it. Every write goes through FactCard._write, which checks the stored status and
+version in one UPDATE, so no path (change form, history page, list action, shell, fixture
+load, API) can change a locked card or overwrite someone else's save.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.db.models.signals import m2m_changed, pre_save
+from django.dispatch import receiver
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from .citations import Citation
+from .locking import (
+    CONFLICT_MESSAGE,
+    EDITABLE,
+    GONE_MESSAGE,
+    LOCKED,
+    EditConflict,
+    GuardedQuerySet,
+    WorkflowError,
+    locked_error,
+    no_author_error,
+)
+from .tags import Place, Topic
+
+# What the public sees of a card. Once published these change only through an approved revision.
+CONTENT_FIELDS = [
+    "slug",
+    "statement",
+    "kind",
+    "value",
+    "unit",
+    "qualifier",
+    "value_date",
+    "value_date_end",
+    "date_precision",
+    "speaker",
+    "quotation",
+    "document_title",
+    "value_note",
+    "context",
+    "as_of",
+]
+# What a revision carries over to the published card: everything but the slug, which is forever.
+REVISED_FIELDS = [name for name in CONTENT_FIELDS if name != "slug"]
+# A change to any of these on a published card is a change of substance: it needs a correction.
+SUBSTANCE_FIELDS = [
+    "statement",
+    "kind",
+    "value",
+    "unit",
+    "qualifier",
+    "value_date",
+    "value_date_end",
+    "date_precision",
+    "speaker",
+    "quotation",
+    "document_title",
+]
+# What an author writes on a card, as opposed to what the workflow steps set.
+AUTHORED_FIELDS = [*CONTENT_FIELDS, "correction_note"]
+WORKFLOW_FIELDS = [
+    "status",
+    "revision_of_id",
+    "review_comment",
+    "created_by_id",
+    "published_by_id",
+    "published_at",
+    "revised_at",
+]
+
+
+class FactCardQuerySet(GuardedQuerySet):
+    def published(self):
+        """The one gate for everything public: published cards, never drafts or revisions."""
+        return self.filter(status=FactCard.Status.PUBLISHED, revision_of__isnull=True)
+
+    def on_record(self):
+        """Published and retracted cards: retracted ones keep their URL with a notice."""
+        return self.filter(status__in=LOCKED, revision_of__isnull=True)
+
+    def with_sources(self):
+        """Cards ready to show: citations with their sources, and corrections, prefetched."""
+        return self.prefetch_related("citations__source", "corrections")
+
+    def awaiting_review_by(self, user):
+        """Cards in review that this user may publish (four-eyes: nobody who wrote them)."""
+        return (
+            self.filter(status=FactCard.Status.IN_REVIEW)
+            .exclude(created_by=user)
+            .exclude(editors=user)
+        )
+
+    # Bulk paths (admin's "delete selected", the shell) obey the same rules as one card.
+
+    def delete(self):
+        if self.filter(status__in=LOCKED).exists():
+            raise WorkflowError(
+                "Published and retracted cards can't be deleted: articles may embed them. "
+                "Retract them instead.",
+                code="delete_published",
+            )
+        return super().delete()
+
+    def update(self, **kwargs):
+        if set(kwargs) - {"version", "updated_at"}:
+            if self.filter(status__in=LOCKED).exists():
+                raise locked_error()
+            raise WorkflowError(
+                "Cards change one at a time, each change naming its author "
+                "(card.save(by=user)) and workflow steps through the card's own methods.",
+                code="bulk_update",
+            )
+        return super().update(**kwargs)
+
+
+class FactCard(models.Model):
+    class Kind(models.TextChoices):
+        FIGURE = "figure", "Figure"
+        DATE = "date", "Date or event"
+        QUOTE = "quote", "Quote"
+        DOCUMENT = "document", "Document or statement"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        PUBLISHED = "published", "Published"
+        RETRACTED = "retracted", "Retracted"
+
+    class Qualifier(models.TextChoices):
+        EXACT = "", "exactly"
+        NEARLY = "nearly", "nearly"
+        AROUND = "around", "around"
+        MORE_THAN = "more_than", "more than"
+        FEWER_THAN = "fewer_than", "fewer than"
+        AT_LEAST = "at_least", "at least"
+        UP_TO = "up_to", "up to"
+
+    class Precision(models.TextChoices):
+        DAY = "day", "Day"
+        MONTH = "month", "Month"
+        YEAR = "year", "Year"
+
+    slug = models.SlugField(
+        max_length=80,
+        unique=True,
+        null=True,
+        blank=True,
+        error_messages={
+            "unique": "A card with this slug already exists. Slugs live in embed codes "
+            "forever, so choose another one."
+        },
+        help_text="Part of the card's address and of every embed code. It can't change once "
+        "the card is published.",
+    )
+    statement = models.CharField(
+        max_length=280, help_text="The fact in one sentence, as a reader should see it."
+    )
+    kind = models.CharField(max_length=12, choices=Kind, default=Kind.FIGURE)
+    value = models.DecimalField(
+        max_digits=20, decimal_places=4, null=True, blank=True, help_text="Figures: the number."
+    )
+    unit = models.CharField(
+        max_length=80, blank=True, help_text="Figures: what is counted, e.g. military personnel."
+    )
+    qualifier = models.CharField(
+        max_length=12,
+        choices=Qualifier,
+        blank=True,
+        help_text="Figures: how the source hedges the number.",
+    )
+    value_date = models.DateField(
+        "date", null=True, blank=True, help_text="Dates and events (and optionally documents)."
+    )
+    value_date_end = models.DateField(
+        "until", null=True, blank=True, help_text="For a period: its last date."
+    )
+    date_precision = models.CharField(
+        max_length=5,
+        choices=Precision,
+        blank=True,
+        help_text="How much of the date is known. Month: use the 1st; year: use January 1st.",
+    )
+    speaker = models.CharField(max_length=200, blank=True, help_text="Quotes: who said it.")
+    quotation = models.TextField(blank=True, help_text="Quotes: the words, verbatim.")
+    document_title = models.CharField(
+        max_length=300, blank=True, help_text="Documents: the document's name."
+    )
+    value_note = models.TextField(
+        "why this value",
+        blank=True,
+        help_text="Where sources disagree: why the card gives the value it gives.",
+    )
+    context = models.TextField(blank=True, help_text="A few sentences a reader needs around it.")
+    as_of = models.DateField(null=True, blank=True, help_text="When the fact was true.")
+    topics = models.ManyToManyField(Topic, blank=True, related_name="cards")
+    places = models.ManyToManyField(Place, blank=True, related_name="cards")
+
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT, editable=False)
+    revision_of = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="pending_revision",
+        editable=False,
+        help_text="The published card this pending revision would replace once approved.",
+    )
+    correction_note = models.TextField(
+        blank=True,
+        help_text="Revisions only: the public correction readers will see. Required when the "
+        "revision changes the statement or the value.",
+    )
+    review_comment = models.TextField(
+        blank=True, editable=False, help_text="The editor's comment when returning the card."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        editable=False,
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        editable=False,
+    )
+    published_at = models.DateTimeField(null=True, editable=False)
+    revised_at = models.DateTimeField(null=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    editors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="+",
+        blank=True,
+        editable=False,
+        help_text="Everyone who wrote this version (its creator included): four-eyes bars "
+        "each of them from publishing it.",
+    )
+    # Optimistic locking: every write bumps it, and a write from a stale copy is refused.
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords(m2m_fields=[topics, places], excluded_fields=["version"])
+    objects = FactCardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "fact card"
+        ordering = ["-published_at", "-created_at"]
+        permissions = [("publish_factcard", "Can publish, return, correct and retract cards")]
+        indexes = [models.Index(fields=["status", "-published_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(revision_of__isnull=False) | (Q(slug__isnull=False) & ~Q(slug="")),
+                name="card_has_slug",
+                violation_error_message="Give the card a slug: it becomes the card's address.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(statement=""),
+                name="card_has_statement",
+                violation_error_message="Write the fact in one sentence.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.statement
+
+    # --- writing: one guarded UPDATE, checked against the database --------------------------
+
+    def save(self, *args, by=None, **kwargs):
+        """Save an author's change (`by`, or `changed_by` set before): drafts and cards in
+        review only, by someone who may edit them, from the version they loaded."""
+        if by is not None:
+            self.changed_by = by
+        if not self._state.adding:
+            return self._write(EDITABLE, author=getattr(self, "changed_by", None))
+        author = getattr(self, "changed_by", None) or self.created_by
+        self.last_edited_by = self.changed_by = author  # also the author of its tags, citations
+        with transaction.atomic():
+            self._history_user = author
+            super().save(*args, **kwargs)
+            self.editors.add(*{self.created_by_id, author.pk})
+
+    def get_absolute_url(self):
+        return reverse("card_detail", args=[(self.revision_of or self).slug])
+
+    def _write(self, allowed, author=None, step=None, reason=""):
+        """The one write of an existing card. `allowed`: the stored statuses it may start
+        from. A plain save (no `step`) may change what authors write, never the workflow's
+        fields; a step (publish, retract…) the reverse, except applying a revision."""
+        with transaction.atomic():
+            if not FactCard.objects.filter(
+                pk=self.pk, version=self.version, status__in=allowed
+            )._claim():
+                raise self._refusal(allowed)
+            stored = FactCard.objects.select_related("created_by").get(pk=self.pk)
+            changed = [
+                name for name in AUTHORED_FIELDS if getattr(stored, name) != getattr(self, name)
+            ]
+            if step is None:
+                if [
+                    name for name in WORKFLOW_FIELDS if getattr(stored, name) != getattr(self, name)
+                ]:
+                    raise WorkflowError(
+                        "A card's status and credits change only through the workflow's "
+                        "steps (submit, publish, return, retract).",
+                        code="workflow_fields",
+                    )
+                if changed:
+                    stored._require_author(author)
+                    self.last_edited_by = author
+            elif changed and step != "apply_revision":
+                raise WorkflowError(
+                    "Save your changes to the card first, then take the step: a workflow "
+                    "step never carries an edit.",
+                    code="unsaved_changes",
+                )
+            self.version = stored.version
+            self._history_user = author
+            self._change_reason = reason or None
+            models.Model.save(self)
+            if changed and step is None:
+                self.editors.add(author)
+
+    def _record_edit(self, author):
+        """A change to the card's citations, topics or places: the same lock and author rule
+        as a save, and the author joins the card's editors."""
+        with transaction.atomic():
+            if not FactCard.objects.filter(
+                pk=self.pk, version=self.version, status__in=EDITABLE
+            )._claim(last_edited_by=author):
+                raise self._refusal(EDITABLE)
+            FactCard.objects.select_related("created_by").get(pk=self.pk)._require_author(author)
+            self.version += 1
+            self.last_edited_by = author
+            self.editors.add(author)
+
+    def _require_author(self, author):
+        """`self` is the stored card: refuse a change without an author, or by someone who
+        may not edit it as it stands now."""
+        if author is None:
+            raise no_author_error()
+        if not self.editable_by(author):
+            raise WorkflowError(
+                "You can no longer edit this card: it is %(status)s, and only %(who)s can "
+                "change it now. Nothing was saved.",
+                code="not_editable",
+                params={
+                    "status": self.get_status_display().lower(),
+                    "who": "its author and editors"
+                    if self.status == self.Status.DRAFT
+                    else "editors",
+                },
+            )
+
+    def _refusal(self, allowed, doing="change"):
+        """Why a guarded write matched no row: deleted, changed since loaded, or locked."""
+        stored = FactCard.objects.filter(pk=self.pk).values("version", "status", "slug").first()
+        if stored is None:
+            return EditConflict(GONE_MESSAGE, code="gone")
+        if stored["version"] != self.version:
+            return EditConflict(CONFLICT_MESSAGE, code="conflict")
+        if doing == "change" and stored["status"] in LOCKED:
+            if stored["slug"] != self.slug:
+                return WorkflowError(
+                    "A published card's slug never changes: it lives in every embed code.",
+                    code="published_locked",
+                )
+            return locked_error()
+        return WorkflowError(
+            "Can't %(doing)s a card that is %(status)s.",
+            code="wrong_status",
+            params={"doing": doing, "status": self.Status(stored["status"]).label.lower()},
+        )
+
+    def delete(self, *args, **kwargs):
+        if FactCard.objects.filter(pk=self.pk, status__in=LOCKED).exists():
+            raise WorkflowError(
+                "A published card can't be deleted: articles may embed it. Retract it instead.",
+                code="delete_published",
+            )
+        return super().delete(*args, **kwargs)
+
+    # --- what a card says -------------------------------------------------------------
+
+    @property
+    def is_revision(self):
+        return self.revision_of_id is not None
+
+    @property
+    def is_locked(self):
+        """Published and retracted cards change only through an approved revision."""
+        return self.status in (self.Status.PUBLISHED, self.Status.RETRACTED)
+
+    def display_value(self):
+        """The typed value as a reader reads it: 'nearly 2,000 peacekeepers'."""
+        if self.kind == self.Kind.FIGURE and self.value is not None:
+            text = format_number(self.value)
+            parts = [self.get_qualifier_display() if self.qualifier else "", text, self.unit]
+            return " ".join(p for p in parts if p)
+        if self.kind == self.Kind.DATE and self.value_date:
+            text = format_date(self.value_date, self.date_precision)
+            if self.value_date_end:
+                text += f" to {format_date(self.value_date_end, self.date_precision)}"
+            return text
+        if self.kind == self.Kind.QUOTE and self.quotation:
+            return f"“{self.quotation}” ({self.speaker})"
+        if self.kind == self.Kind.DOCUMENT and self.document_title:
+            if self.value_date:
+                return f"{self.document_title}, {format_date(self.value_date, self.date_precision)}"
+            return self.document_title
+        return ""
+
+    def has_disagreement(self):
+        return any(c.relation == Citation.Relation.DIFFERS for c in self.citations.all())
+
+    def outlets(self, relation=None):
+        """Who published the card's sources (each once, in citation order)."""
+        credits = [
+            c.source.credit
+            for c in self.citations.all()
+            if relation is None or c.relation == relation
+        ]
+        return list(dict.fromkeys(credits))
+
+    def json_ld(self, url):
+        """schema.org Claim for this card: its citations and public corrections."""
+        data = {
+            "@context": "https://schema.org",
+            "@type": "Claim",
+            "url": url,
+            "text": self.statement,
+            "datePublished": self.published_at.isoformat() if self.published_at else None,
+            "dateModified": self.last_updated.isoformat() if self.last_updated else None,
+            "citation": [
+                {
+                    "@type": "NewsArticle",
+                    "headline": source.title,
+                    "url": source.url or None,
+                    "datePublished": source.published_on.isoformat()
+                    if source.published_on
+                    else None,
+                    "publisher": {"@type": "Organization", "name": source.outlet}
+                    if source.outlet
+                    else None,
+                    "author": {"@type": "Organization", "name": source.byline}
+                    if source.byline
+                    else None,
+                }
+                for source in self.sources()
+            ],
+            "correction": [
+                {
+                    "@type": "CorrectionComment",
+                    "text": correction.note,
+                    "datePublished": correction.created_at.isoformat(),
+                }
+                for correction in self.corrections.all()
+            ],
+        }
+        return drop_empty(data)
+
+    def sources(self):
+        """The card's sources, each once, in citation order."""
+        return list({c.source_id: c.source for c in self.citations.all()}.values())
+
+    def source_summary(self):
+        """'3 sources: The Moscow Times, AFP and 1 with no outlet stated'."""
+        sources = self.sources()
+        named = list(dict.fromkeys(s.outlet or s.byline for s in sources if s.outlet or s.byline))
+        unnamed = sum(1 for s in sources if not (s.outlet or s.byline))
+        parts = named + ([f"{unnamed} with no outlet stated"] if unnamed else [])
+        listed = (
+            ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
+        )
+        noun = "source" if len(sources) == 1 else "sources"
+        if not named:
+            return f"{len(sources)} {noun}, outlet not stated" if sources else "no sources"
+        return f"{len(sources)} {noun}: {listed}"
+
+    def supporting_outlets(self):
+        return self.outlets(Citation.Relation.SUPPORTS)
+
+    @property
+    def last_updated(self):
+        return self.revised_at or self.published_at
+
+    def value_errors(self):
+        """What the typed value lacks for this kind, as {field: message}."""
+        errors = {}
+        if self.kind == self.Kind.FIGURE and self.value is None:
+            errors["value"] = "A figure needs its number."
+        if self.kind == self.Kind.DATE and not self.value_date:
+            errors["value_date"] = "A date or event needs its date."
+        if self.kind == self.Kind.QUOTE:
+            if not self.speaker.strip():
+                errors["speaker"] = "A quote needs its speaker."
+            if not self.quotation.strip():
+                errors["quotation"] = "A quote needs the quoted words."
+        if self.kind == self.Kind.DOCUMENT and not self.document_title.strip():
+            errors["document_title"] = "A document card needs the document's name."
+        for field in ("value_date", "value_date_end"):
+            problem = precision_problem(getattr(self, field), self.date_precision)
+            if problem:
+                errors[field] = problem
+        if self.value_date and not self.date_precision:
+            errors["date_precision"] = "Say how much of the date is known: day, month or year."
+        if self.value_date_end and self.value_date and self.value_date_end < self.value_date:
+            errors["value_date_end"] = "The end of a period can't come before its start."
+        return errors
+
+    def clean(self):
+        errors = self.value_errors()
+        if not self.is_revision and not self.slug:
+            errors["slug"] = "Give the card a slug: it becomes the card's address."
+        if self.statement and not self.statement.strip():
+            errors["statement"] = "Write the fact in one sentence."
+        if errors:
+            raise ValidationError(errors)
+
+    # --- who may do what ---------------------------------------------------------------
+
+    @staticmethod
+    def is_editor(user):
+        return user.is_active and user.has_perm("factcards.publish_factcard")
+
+    def editable_by(self, user):
+        """Reporters edit their own drafts; editors edit any draft or card in review."""
+        if self.status not in EDITABLE or not user.has_perm("factcards.change_factcard"):
+            return False
+        if self.is_editor(user):
+            return True
+        return self.status == self.Status.DRAFT and self.created_by_id == user.pk
+
+    def wrote(self, user):
+        """Whether this user created or changed this version (four-eyes bars them)."""
+        return self.created_by_id == user.pk or self.editors.filter(pk=user.pk).exists()
+
+    # --- the workflow: declared in factcards/workflow.py --------------------------------
+
+    def submit(self, by):
+        """Draft → in review."""
+        return _take(self, "submit", by)
+
+    def return_to_draft(self, by, comment):
+        """In review → draft, with a comment the author sees."""
+        return _take(self, "return_to_draft", by, comment)
+
+    def publish(self, by):
+        """In review → published; for a revision, its changes replace the published card."""
+        return _take(self, "publish", by)
+
+    def retract(self, by, note):
+        """Published → retracted; the card's page stays up with the public retraction note."""
+        return _take(self, "retract", by, note)
+
+    def start_revision(self, by):
+        """Open a pending revision of a published card, to be edited and then approved."""
+        return _take(self, "start_revision", by)
+
+    def publication_errors(self):
+        """Why this version can't be published yet (an empty list when it can)."""
+        problems = list(self.value_errors().values())
+        supporting = [
+            c
+            for c in self.citations.all()
+            if c.relation == Citation.Relation.SUPPORTS and c.excerpt.strip()
+        ]
+        if not supporting:
+            problems.append("It needs at least one supporting citation with a verbatim excerpt.")
+        if self.is_revision and not self.correction_note.strip() and self.substance_changes():
+            problems.append(
+                "This revision changes the card's substance "
+                f"({', '.join(self.substance_changes())}): write the public correction note."
+            )
+        return problems
+
+    def substance_changes(self):
+        """Labels of the substance fields this revision changes on the published card."""
+        original = self.revision_of
+        return [
+            str(self._meta.get_field(name).verbose_name)
+            for name in SUBSTANCE_FIELDS
+            if getattr(original, name) != getattr(self, name)
+        ]
+
+    def revision_diff(self):
+        """(label, published, proposed) for every field and citation the revision changes."""
+        original = self.revision_of
+        rows = [
+            (
+                str(self._meta.get_field(name).verbose_name),
+                getattr(original, name),
+                getattr(self, name),
+            )
+            for name in REVISED_FIELDS
+            if getattr(original, name) != getattr(self, name)
+        ]
+        for label, attr in (("topics", "topics"), ("places", "places")):
+            old = sorted(str(t) for t in getattr(original, attr).all())
+            new = sorted(str(t) for t in getattr(self, attr).all())
+            if old != new:
+                rows.append((label, ", ".join(old), ", ".join(new)))
+        old = {c.fingerprint() for c in original.citations.all()}
+        new = {c.fingerprint() for c in self.citations.all()}
+        rows += [("citation removed", text, "") for text in sorted(old - new)]
+        rows += [("citation added", "", text) for text in sorted(new - old)]
+        return rows
+
+
+def drop_empty(value):
+    """The structure without None values and empty lists (JSON-LD leaves unknowns out)."""
+    if isinstance(value, dict):
+        cleaned = {k: drop_empty(v) for k, v in value.items()}
+        return {k: v for k, v in cleaned.items() if v not in (None, [], {})}
+    if isinstance(value, list):
+        return [drop_empty(v) for v in value]
+    return value
+
+
+def format_number(value):
+    """1960.0000 → '1,960'; 4.5000 → '4.5'."""
+    if value == value.to_integral_value():
+        return f"{int(value):,}"
+    return f"{value.normalize():,f}"
+
+
+def format_date(value, precision):
+    if precision == FactCard.Precision.YEAR:
+        return f"{value.year}"
+    if precision == FactCard.Precision.MONTH:
+        return value.strftime("%B %Y")
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+def precision_problem(value, precision):
+    if value is None:
+        return None
+    if precision == FactCard.Precision.MONTH and value.day != 1:
+        return (
+            f"With month precision the day is unknown: enter {value:%Y-%m}-01, or choose day "
+            "precision."
+        )
+    if precision == FactCard.Precision.YEAR and (value.month, value.day) != (1, 1):
+        return (
+            f"With year precision the month and day are unknown: enter {value.year}-01-01, or "
+            "choose a finer precision."
+        )
+    return None
+
+
+def _take(card, step, by, text=""):
+    from factcards import workflow  # the step table imports the models
+
+    return workflow.take(card, step, by, text)
+
+
+@receiver(m2m_changed, sender=FactCard.topics.through)
+@receiver(m2m_changed, sender=FactCard.places.through)
+def record_tagging(sender, instance, action, reverse, pk_set, **kwargs):
+    """Topics and places are content: changed with an author, never on a locked card."""
+    if not action.startswith("pre_") or getattr(instance, "_loading_fixture", False):
+        return
+    if reverse:
+        raise WorkflowError(
+            "Change a card's topics and places from the card, naming who makes the change.",
+            code="reverse_tagging",
+        )
+    if getattr(instance, "_applying_revision", False) or (action != "pre_clear" and not pk_set):
+        return
+    instance._record_edit(getattr(instance, "changed_by", None))
+
+
+@receiver(pre_save)
+def note_fixture_load(sender, instance, raw, **kwargs):
+    """loaddata saves raw rows and then sets their many-to-many fields: a restore, not an
+    edit, so neither the workflow nor the history sees it."""
+    if raw and sender._meta.app_label == "factcards":
+        instance._loading_fixture = True
+        instance.skip_history_when_saving = True

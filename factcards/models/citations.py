@@ -1,0 +1,123 @@
+"""Citations: the verbatim excerpt of a source that supports (or disputes) a card."""
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from .fields import squash_space
+from .locking import LOCKED, WorkflowError
+
+
+class CitationQuerySet(models.QuerySet):
+    # A card's citations are its content: they change one at a time, with an author.
+
+    def _refuse(self):
+        if self.filter(card__status__in=LOCKED).exists():
+            raise WorkflowError(
+                "The sources of a published card change only through a revision.",
+                code="published_locked",
+            )
+        raise WorkflowError(
+            "Citations change one at a time, naming who makes the change (citation.save(by=user)).",
+            code="bulk_update",
+        )
+
+    def delete(self):
+        self._refuse()
+
+    def update(self, **kwargs):
+        self._refuse()
+
+
+class Citation(models.Model):
+    class Relation(models.TextChoices):
+        SUPPORTS = "supports", "supports the card"
+        DIFFERS = "differs", "gives a different value"
+        CONTEXT = "context", "context"
+
+    card = models.ForeignKey(
+        "factcards.FactCard", on_delete=models.CASCADE, related_name="citations"
+    )
+    source = models.ForeignKey(
+        "factcards.Source", on_delete=models.PROTECT, related_name="citations"
+    )
+    excerpt = models.TextField(
+        help_text="The passage, copied word for word from the source: no paraphrase."
+    )
+    locator = models.CharField(
+        max_length=100, blank=True, help_text="Where in the source, e.g. paragraph 4."
+    )
+    relation = models.CharField(max_length=10, choices=Relation, default=Relation.SUPPORTS)
+    stated_value = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="When the source gives a different value: that value as the source gives "
+        "it, e.g. 120,000.",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords()
+    objects = CitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(excerpt=""),
+                name="citation_has_excerpt",
+                violation_error_message="Paste the verbatim excerpt that supports the card.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.source.credit}: {self.excerpt[:60]}"
+
+    # A citation changes its card: the card's lock, author rule and version apply.
+
+    def save(self, *args, by=None, **kwargs):
+        author = self._author(by)
+        with transaction.atomic():
+            if not self._state.adding:
+                stored = Citation.objects.filter(pk=self.pk).values_list("card", flat=True)
+                if stored.first() not in (None, self.card_id):
+                    raise WorkflowError(
+                        "A citation stays with its card: cite the source on the other card.",
+                        code="citation_moved",
+                    )
+            self.card._record_edit(author)
+            self._history_user = author
+            super().save(*args, **kwargs)
+
+    def delete(self, *args, by=None, **kwargs):
+        author = self._author(by)
+        with transaction.atomic():
+            self.card._record_edit(author)
+            self._history_user = author
+            return super().delete(*args, **kwargs)
+
+    def _author(self, by):
+        """`by`, or whoever this copy (or the card it came with) is being changed by."""
+        if by is not None:
+            self.changed_by = by
+        return getattr(self, "changed_by", None) or getattr(self.card, "changed_by", None)
+
+    def fingerprint(self):
+        return f"{self.source} · {self.get_relation_display()} · “{squash_space(self.excerpt)}”"
+
+    def clean(self):
+        errors = {}
+        if not self.excerpt.strip():
+            errors["excerpt"] = "Paste the verbatim excerpt that supports the card."
+        elif (
+            self.source_id
+            and self.source.full_text
+            and not self.source.contains_verbatim(self.excerpt)
+        ):
+            errors["excerpt"] = (
+                "This excerpt does not appear word for word in the source's text. Copy it "
+                "exactly, without paraphrase."
+            )
+        if self.relation == self.Relation.DIFFERS and not self.stated_value.strip():
+            errors["stated_value"] = "Say which value this source gives instead."
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,60 @@
+"""Corrections: dated public notes on a published card; once out, never rewritten."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from .locking import WorkflowError
+
+REWRITE_MESSAGE = (
+    "A public correction or retraction notice, once out, is never rewritten or removed: "
+    "a further revision adds another."
+)
+
+
+class CorrectionQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise WorkflowError(REWRITE_MESSAGE, code="correction_locked")
+
+    def delete(self):
+        raise WorkflowError(REWRITE_MESSAGE, code="correction_locked")
+
+
+def now_to_the_second():
+    # Readers see whole seconds; a backup (dumpdata's JSON keeps milliseconds) restores them.
+    return timezone.now().replace(microsecond=0)
+
+
+class Correction(models.Model):
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", "Correction"
+        RETRACTION = "retraction", "Retraction"
+
+    card = models.ForeignKey(
+        "factcards.FactCard", on_delete=models.CASCADE, related_name="corrections"
+    )
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.CORRECTION)
+    note = models.TextField(help_text="Public: readers see it on the card and in embeds.")
+    changed = models.CharField(max_length=300, blank=True, help_text="What the revision changed.")
+    created_at = models.DateTimeField(default=now_to_the_second)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    history = HistoricalRecords()
+    objects = CorrectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.created_at:%Y-%m-%d}: {self.note[:60]}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise WorkflowError(REWRITE_MESSAGE, code="correction_locked")
+        self._history_user = self.created_by
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise WorkflowError(REWRITE_MESSAGE, code="correction_locked")
