@@ -18,6 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .embeds import embed_codes
 from .models import (
+    AUTHORED_FIELDS,
     CONTENT_FIELDS,
     Citation,
     Correction,
@@ -295,6 +296,34 @@ class FactCardAdmin(ReadOnlyHistoryAdmin):
             # A save that lost a race, or a rule the form could not see: nothing was written.
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Django's hook (inside the save's transaction) for a card that is not there: a POST
+        # means someone was editing it when it went, so keep what they typed.
+        if request.method == "POST":
+            return self.gone_view(request)
+        return super()._get_obj_does_not_exist_redirect(request, opts, object_id)
+
+    def gone_view(self, request):
+        """A save to a card that no longer exists (a revision another editor just published):
+        say so, and show what was typed so that none of it is lost."""
+        typed = [
+            (FactCard._meta.get_field(name).verbose_name, request.POST[name])
+            for name in AUTHORED_FIELDS
+            if request.POST.get(name, "").strip()
+        ] + [
+            ("excerpt", value)
+            for key, value in request.POST.items()
+            if key.startswith("citations-") and key.endswith("-excerpt") and value.strip()
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Your changes were not saved",
+            "message": GONE_MESSAGE,
+            "typed": typed,
+        }
+        return TemplateResponse(request, "admin/factcards/factcard/gone.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         card = self.get_object(request, unquote(object_id))

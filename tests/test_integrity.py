@@ -7,6 +7,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.forms.models import model_to_dict
+from django.test import Client
 from django.urls import reverse
 
 from factcards.admin import FactCardAdminForm, SourceAdmin
@@ -202,6 +203,42 @@ def test_two_revisions_proposed_at_once_open_exactly_one(editorial_groups, trial
 
     assert outcomes == ["done", "refused"]
     assert FactCard.objects.filter(revision_of=card).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("trial", range(5))
+def test_saving_a_revision_while_another_editor_approves_it_never_crashes(editorial_groups, trial):
+    reporter = UserFactory(group="Reporters")
+    approver = UserFactory(group="Editors")
+    card = publish(FactCardFactory(created_by=reporter, citations=2))
+    revision = card.start_revision(reporter)
+    revision.context = "The contingent left in 2024."
+    revision.save(by=reporter)
+    revision.submit(reporter)
+    writer, other = Client(raise_request_exception=False), UserFactory(group="Editors")
+    writer.force_login(other)
+    data = change_form_data(writer.get(change_url(revision)), context="Edited at the last second.")
+    answers, pages = [], []
+
+    def save_in_the_admin():
+        response = writer.post(change_url(revision), data)
+        answers.append(response.status_code)
+        pages.append(response.content.decode())
+
+    outcomes = race(save_in_the_admin, lambda: reload(revision).publish(approver))
+
+    assert "crashed" not in " ".join(outcomes)
+    card = reload(card)
+    assert card.citations.count() == 2
+    pending = FactCard.objects.filter(revision_of=card).first()
+    if answers == [302]:  # the save went first: approved after it, or refused as stale
+        assert (card.context, pending) == ("Edited at the last second.", None) or (
+            pending.context == "Edited at the last second." and outcomes == ["done", "refused"]
+        )
+    else:  # the approval went first: the editor is told, and sees what they typed
+        assert answers == [200]
+        assert (card.context, pending) == ("The contingent left in 2024.", None)
+        assert "Edited at the last second." in pages[0]
 
 
 # --- hole 3: sources cited by published cards ------------------------------------------
