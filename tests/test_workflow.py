@@ -339,3 +339,50 @@ def test_every_step_is_recorded_in_history_with_who_did_it(in_review, reporter, 
     assert [r.status for r in records] == ["draft", "in_review", "published"]
     assert [r.history_user for r in records[1:]] == [reporter, editor]
     assert [r.history_change_reason for r in records[1:]] == ["Submitted for review", "Published"]
+
+
+# --- shortcuts past the workflow, as the shell offers them -------------------------------
+
+
+def shortcuts(reporter, published):
+    source = published.citations.get().source
+    stale = reload(published)
+    stale.statement = "Bulk rewrite."
+    return {
+        "create as published": lambda: FactCard(
+            slug="x", statement="S", created_by=reporter, status="published"
+        ).save(),
+        "bulk_create as published": lambda: FactCard.objects.bulk_create(
+            [FactCard(slug="y", statement="S", created_by=reporter, status="published")]
+        ),
+        "bulk_update a published card": lambda: FactCard.objects.bulk_update(
+            [stale], ["statement"]
+        ),
+        "update_or_create a published card": lambda: FactCard.objects.update_or_create(
+            slug=published.slug, defaults={"statement": "U"}
+        ),
+        "bulk_create a citation": lambda: Citation.objects.bulk_create(
+            [Citation(card=published, source=source, excerpt="Not in the card.")]
+        ),
+        "erase oneself from the editors": lambda: published.editors.remove(reporter),
+    }
+
+
+@pytest.mark.parametrize(
+    "shortcut",
+    [
+        "create as published",
+        "bulk_create as published",
+        "bulk_update a published card",
+        "update_or_create a published card",
+        "bulk_create a citation",
+        "erase oneself from the editors",
+    ],
+)
+def test_shell_shortcuts_past_the_workflow_are_refused(published, reporter, shortcut):
+    before = (FactCard.objects.count(), Citation.objects.count(), reload(published).statement)
+    with pytest.raises(WorkflowError), transaction.atomic():
+        shortcuts(reporter, published)[shortcut]()
+    after = (FactCard.objects.count(), Citation.objects.count(), reload(published).statement)
+    assert after == before
+    assert published.editors.filter(pk=reporter.pk).exists()

@@ -108,6 +108,12 @@ class FactCardQuerySet(GuardedQuerySet):
             )
         return super().delete()
 
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for card in objs:
+            card._refuse_skipping_review()
+        return super().bulk_create(objs, *args, **kwargs)
+
     def update(self, **kwargs):
         if set(kwargs) - {"version", "updated_at"}:
             if self.filter(status__in=LOCKED).exists():
@@ -285,6 +291,7 @@ class FactCard(models.Model):
             self.changed_by = by
         if not self._state.adding:
             return self._write(EDITABLE, author=getattr(self, "changed_by", None))
+        self._refuse_skipping_review()
         author = getattr(self, "changed_by", None) or self.created_by
         self.last_edited_by = self.changed_by = author  # also the author of its tags, citations
         with transaction.atomic():
@@ -294,6 +301,13 @@ class FactCard(models.Model):
 
     def get_absolute_url(self):
         return reverse("card_detail", args=[(self.revision_of or self).slug])
+
+    def _refuse_skipping_review(self):
+        if self.status != self.Status.DRAFT or self.published_by_id or self.published_at:
+            raise WorkflowError(
+                "A new card starts as a draft: it reaches the public only through review.",
+                code="new_card_not_draft",
+            )
 
     def _write(self, allowed, author=None, step=None, reason=""):
         """The one write of an existing card. `allowed`: the stored statuses it may start
@@ -680,6 +694,13 @@ def record_tagging(sender, instance, action, reverse, pk_set, **kwargs):
     if getattr(instance, "_applying_revision", False) or (action != "pre_clear" and not pk_set):
         return
     instance._record_edit(getattr(instance, "changed_by", None))
+
+
+@receiver(m2m_changed, sender=FactCard.editors.through)
+def keep_every_editor(sender, instance, action, **kwargs):
+    """Who wrote a version is never erased: four-eyes depends on it."""
+    if action in ("pre_remove", "pre_clear") and not getattr(instance, "_loading_fixture", False):
+        raise WorkflowError("The record of who wrote a card is never erased.", code="editors_kept")
 
 
 @receiver(pre_save)

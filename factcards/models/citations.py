@@ -26,6 +26,9 @@ class CitationQuerySet(models.QuerySet):
     def delete(self):
         self._refuse()
 
+    def bulk_create(self, objs, *args, **kwargs):
+        self.none()._refuse()
+
     def update(self, **kwargs):
         self._refuse()
 
