@@ -2,29 +2,33 @@
 
 import django_filters
 from django import forms
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
 
+from . import search
 from .models import Citation, FactCard, Place, Source, Topic
 
-SORTS = [("newest", "Newest first"), ("oldest", "Oldest first"), ("sourced", "Most sourced")]
+SORTS = [
+    ("relevance", "Best match"),
+    ("newest", "Newest first"),
+    ("oldest", "Oldest first"),
+    ("sourced", "Most sourced"),
+]
 
 
 def tag_choices(model):
     """(slug, name) of the topics or places that published cards carry."""
-    return list(
-        model.objects.filter(cards__status="published").distinct().values_list("slug", "name")
-    )
+    on_record = FactCard.topics.through if model is Topic else FactCard.places.through
+    column = on_record._meta.get_field(model.__name__.lower()).attname
+    used = on_record.objects.filter(factcard__status="published").values(column)
+    return list(model.objects.filter(pk__in=used).values_list("slug", "name"))
 
 
 def outlet_choices():
     """Outlets and news agencies named by sources of published cards."""
-    pairs = (
-        Source.objects.filter(citations__card__status="published")
-        .order_by()  # the default ordering would make DISTINCT include published_on
-        .values_list("outlet", "byline")
-        .distinct()
-    )
-    names = {name for pair in pairs for name in pair if name}
+    cited = Citation.objects.filter(card__status="published").values("source")
+    pairs = Source.objects.filter(pk__in=cited).order_by().values_list("outlet", "byline")
+    names = {name for pair in pairs.distinct() for name in pair if name}
     return [(name, name) for name in sorted(names)]
 
 
@@ -101,15 +105,20 @@ class FactCardFilter(django_filters.FilterSet):
         self.filters["place"].extra["choices"] = tag_choices(Place)
         self.filters["outlet"].extra["choices"] = outlet_choices()
 
+    def filter_queryset(self, queryset):
+        """Filter, then order: `self.matches` keeps the matching cards before the order, which
+        is what the facets count."""
+        data = dict(self.form.cleaned_data)
+        sort = data.pop("sort", None)
+        for name, value in data.items():
+            queryset = self.filters[name].filter(queryset, value)
+        self.matches = queryset
+        return self.filters["sort"].filter(queryset, sort)
+
     def search(self, queryset, name, value):
-        """Every word must appear in the statement, the context or an excerpt."""
-        for word in value.split()[:20]:
-            queryset = queryset.filter(
-                Q(statement__icontains=word)
-                | Q(context__icontains=word)
-                | cites(excerpt__icontains=word)
-            )
-        return queryset
+        """Every word (or a word it begins) in the statement, value, context or an excerpt;
+        best matches first unless another order is chosen."""
+        return search.matching(queryset, value)
 
     def by_outlet(self, queryset, name, value):
         return queryset.filter(cites(source__outlet=value) | cites(source__byline=value))
@@ -122,6 +131,9 @@ class FactCardFilter(django_filters.FilterSet):
         return queryset.filter(cites(relation=Citation.Relation.DIFFERS)) if value else queryset
 
     def sort_by(self, queryset, name, value):
+        text = self.form.cleaned_data.get("q") or ""
+        if value == "relevance" and search.words_of(text):
+            return search.by_relevance(queryset, text)
         if value == "oldest":
             return queryset.order_by("published_at", "pk")
         if value == "sourced":
@@ -130,10 +142,10 @@ class FactCardFilter(django_filters.FilterSet):
             )
         return queryset.order_by("-published_at", "-pk")
 
-    def facets(self, cards):
-        """How many of `cards` fall under each kind, topic and outlet choice."""
-        card_ids = cards.order_by().values("pk")
-        # A plain queryset over the same cards: sort annotations would get in the way.
+    def facets(self):
+        """How many of the matching cards fall under each kind, topic, place and outlet:
+        a fixed number of grouped queries, however many outlets there are."""
+        card_ids = self.matches.order_by().values("pk")
         cards = FactCard.objects.filter(pk__in=card_ids)
         kinds = dict(cards.values_list("kind").annotate(n=Count("pk")))
         topics = dict(
@@ -142,25 +154,29 @@ class FactCardFilter(django_filters.FilterSet):
         places = dict(
             Place.objects.filter(cards__in=card_ids).values_list("slug").annotate(n=Count("cards"))
         )
-        # One conditional count per outlet, in a single query: a name may be one source's
-        # outlet and another's agency byline, and a card citing both counts once.
-        names = [value for value, _ in self.form.fields["outlet"].choices if value]
-        counts = (
-            cards.aggregate(
-                **{
-                    f"outlet_{i}": Count(
-                        "pk", filter=cites(source__outlet=name) | cites(source__byline=name)
-                    )
-                    for i, name in enumerate(names)
-                }
-            )
-            if names
-            else {}
-        )
-        outlets = {name: counts[f"outlet_{i}"] for i, name in enumerate(names)}
+        outlets = outlet_counts(card_ids)
         return {
             "kind": kinds,
             "topic": topics,
             "place": places,
             "outlet": outlets,
         }
+
+
+def outlet_counts(card_ids):
+    """{name: cards} for every outlet or agency the cards cite, in one grouped query: a name
+    may be one source's outlet and another's agency byline, and a card citing both counts
+    once."""
+    cards_sql, params = card_ids.query.sql_with_params()
+    named = (
+        "SELECT c.card_id, s.{column} AS name FROM factcards_citation c "
+        "JOIN factcards_source s ON s.id = c.source_id "
+        f"WHERE c.card_id IN ({cards_sql}) AND s.{{column}} <> ''"
+    )
+    sql = (
+        f"SELECT name, COUNT(DISTINCT card_id) FROM ({named.format(column='outlet')} "
+        f"UNION {named.format(column='byline')}) named GROUP BY name"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *params])
+        return dict(cursor.fetchall())

@@ -19,9 +19,9 @@ PAGE_SIZE = 20
 FACETS = ["kind", "topic", "place", "outlet"]
 
 
-def facet_rows(filterset, cards, total):
+def facet_rows(filterset, total):
     """Each facet's radio buttons paired with how many of the results fall under them."""
-    counts = filterset.facets(cards)
+    counts = filterset.facets() if filterset.is_valid() else {name: {} for name in FACETS}
     return {
         name: [
             (radio, total if not radio.data["value"] else counts[name].get(radio.data["value"], 0))
@@ -46,7 +46,7 @@ def card_list(request):
     context = {
         "filter": filterset,
         "page": page,
-        "facets": facet_rows(filterset, cards, page.paginator.count),
+        "facets": facet_rows(filterset, page.paginator.count),
         "refining": any(request.GET.get(name) for name in [*FACETS, "date_from", "date_to"]),
         "focus_results": bool(request.htmx and (request.htmx.trigger or "").startswith("page")),
     }

@@ -247,6 +247,11 @@ class FactCard(models.Model):
     revised_at = models.DateTimeField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    search_text = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="What search reads: the statement, value, context and every excerpt.",
+    )
     editors = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         related_name="+",
@@ -258,7 +263,9 @@ class FactCard(models.Model):
     # Optimistic locking: every write bumps it, and a write from a stale copy is refused.
     version = models.PositiveIntegerField(default=1)
 
-    history = HistoricalRecords(m2m_fields=[topics, places], excluded_fields=["version"])
+    history = HistoricalRecords(
+        m2m_fields=[topics, places], excluded_fields=["version", "search_text"]
+    )
     objects = FactCardQuerySet.as_manager()
 
     class Meta:
@@ -296,6 +303,7 @@ class FactCard(models.Model):
         self.last_edited_by = self.changed_by = author  # also the author of its tags, citations
         with transaction.atomic():
             self._history_user = author
+            self.search_text = self.search_document()
             super().save(*args, **kwargs)
             self.editors.add(*{self.created_by_id, author.pk})
 
@@ -341,11 +349,26 @@ class FactCard(models.Model):
                     code="unsaved_changes",
                 )
             self.version = stored.version
+            self.search_text = self.search_document()
             self._history_user = author
             self._change_reason = reason or None
             models.Model.save(self)
             if changed and step is None:
                 self.editors.add(author)
+
+    def search_document(self):
+        """The text search reads (see factcards.search): what the card says and quotes."""
+        parts = [
+            self.statement,
+            self.unit,
+            self.speaker,
+            self.quotation,
+            self.document_title,
+            self.context,
+        ]
+        if self.pk:
+            parts += self.citations.values_list("excerpt", flat=True)
+        return " ".join(part for part in parts if part)
 
     def _record_edit(self, author):
         """A change to the card's citations, topics or places: the same lock and author rule
