@@ -1,14 +1,17 @@
-"""Time the public pages against a newsroom of a few thousand cards.
+"""Time the public pages in-process against a newsroom archive built by `bench_data`.
 
-    make bench            (or: DJANGO_DEBUG=true .venv/bin/python bench/pages.py --cards 5000)
+    make bench                                   (5,000 cards in a throwaway SQLite file)
+    .venv/bin/python bench/pages.py --cards 100000
+    DATABASE_URL=postgres://… .venv/bin/python bench/pages.py --reuse   (an archive already built)
 
-Builds a throwaway SQLite database (or uses DATABASE_URL), loads the demo data, adds
-synthetic published cards in bulk (a benchmark data set, not editorial work), then
-requests each page through Django's test client and prints median and 95th-percentile
-times and the number of queries. It measures the app, not a network or a web server.
+Requests each page through Django's test client with DEBUG off and prints the median and
+95th-percentile times, the number of SQL queries and the compressed size; writes the same
+as JSON to bench/results/pages-<database>.json. It measures the app, not a web server.
 """
 
 import argparse
+import gzip
+import json
 import os
 import statistics
 import sys
@@ -16,18 +19,22 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cards", type=int, default=3000)
+    parser.add_argument("--cards", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--reuse", action="store_true", help="use the archive already there")
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="factcards-bench-")
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
-    os.environ.setdefault("DJANGO_DEBUG", "true")
+    os.environ["DJANGO_DEBUG"] = "false"
+    os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-not-a-secret")
+    os.environ["DJANGO_SECURE_COOKIES"] = "false"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
     import django
 
@@ -38,26 +45,37 @@ def main():
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", verbosity=0)
-    call_command("load_demo", verbosity=0)
-    add_cards(args.cards)
+    from factcards.models import FactCard
 
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.STORAGES["staticfiles"]["BACKEND"] = (
+        "django.contrib.staticfiles.storage.StaticFilesStorage"
+    )
+    if not args.reuse:
+        call_command("migrate", verbosity=0)
+        call_command("bench_data", cards=args.cards)
+    words = json.loads((ROOT / "bench" / "results" / "words.json").read_text())
+    card = FactCard.objects.published().order_by("pk").values_list("slug", "topics__slug").first()
+    total = FactCard.objects.published().count()
+    slug, topic = card
+    urls = {
+        "list": "/",
+        "list, two filters": f"/?kind=figure&topic={topic}",
+        "list, page 2000": "/?page=2000",
+        "search, common word": f"/?q={words['common']}",
+        "search, middling word": f"/?q={words['middling']}",
+        "search, rare word": f"/?q={words['rare']}",
+        "card page": f"/cards/{slug}/",
+        "embed": f"/embed/{slug}/",
+        "oembed": f"/oembed/?url=http://testserver/cards/{slug}/",
+        "feed": "/feed/",
+        "sitemap": "/sitemap.xml",
+    }
     client = Client()
-    urls = [
-        "/",
-        "/?q=peacekeepers",
-        "/?kind=figure&disagree=on&sort=sourced",
-        "/?page=40",
-        "/cards/armenians-who-left-karabakh/",
-        "/embed/armenians-who-left-karabakh/",
-        "/oembed/?url=http://testserver/cards/armenians-who-left-karabakh/",
-        "/cards/armenians-who-left-karabakh.png",
-        "/feed/",
-    ]
-    print(f"{args.cards} synthetic + 23 demo published cards, {args.runs} runs each")
-    print(f"{'url':60} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
-    for url in urls:
+    rows = []
+    print(f"{total:,} published cards on {connection.vendor}, {args.runs} runs each, DEBUG off")
+    print(f"{'page':24} {'median ms':>10} {'p95 ms':>8} {'queries':>8} {'KB gz':>7}  url")
+    for name, url in urls.items():
         timings = []
         for _ in range(args.runs):
             with CaptureQueriesContext(connection) as queries:
@@ -65,53 +83,22 @@ def main():
                 response = client.get(url)
                 timings.append((time.perf_counter() - start) * 1000)
             assert response.status_code == 200, (url, response.status_code)
-        p95 = statistics.quantiles(timings, n=20)[-1]
-        print(f"{url:60} {statistics.median(timings):10.1f} {p95:8.1f} {len(queries):8}")
-
-
-def add_cards(count):
-    from django.contrib.auth import get_user_model
-    from django.db.models import QuerySet
-    from django.utils import timezone
-
-    from factcards.models import Citation, FactCard, Source, Topic
-
-    author = get_user_model().objects.get(username="demo-reporter")
-    editor = get_user_model().objects.get(username="demo-editor")
-    sources = list(Source.objects.all())
-    topics = list(Topic.objects.all())
-    now = timezone.now()
-    # Seeded as a restore would be, past the workflow: a fixture of published cards, not an edit.
-    cards = QuerySet(FactCard).bulk_create(
-        FactCard(
-            slug=f"bench-{n}",
-            statement=f"Benchmark card {n}: around {n * 10:,} peacekeepers were counted.",
-            kind="figure",
-            value=n * 10,
-            unit="peacekeepers",
-            qualifier="around",
-            status="published",
-            created_by=author,
-            last_edited_by=author,
-            published_by=editor,
-            published_at=now,
+        row = {
+            "page": name,
+            "url": url,
+            "median_ms": round(statistics.median(timings), 1),
+            "p95_ms": round(statistics.quantiles(timings, n=20)[-1], 1),
+            "queries": len(queries),
+            "kb_gzip": round(len(gzip.compress(response.content)) / 1024, 1),
+        }
+        rows.append(row)
+        print(
+            f"{name:24} {row['median_ms']:10.1f} {row['p95_ms']:8.1f} {row['queries']:8} "
+            f"{row['kb_gzip']:7.1f}  {url}"
         )
-        for n in range(count)
-    )
-    QuerySet(Citation).bulk_create(
-        Citation(
-            card=card,
-            source=sources[(card.pk + i) % len(sources)],
-            excerpt="Nearly 2,000 Russian peacekeepers",
-            position=i,
-        )
-        for card in cards
-        for i in range(2)
-    )
-    through = FactCard.topics.through
-    through.objects.bulk_create(
-        through(factcard_id=card.pk, topic_id=topics[card.pk % len(topics)].pk) for card in cards
-    )
+    out = ROOT / "bench" / "results" / f"pages-{connection.vendor}.json"
+    out.write_text(json.dumps({"cards": total, "runs": args.runs, "pages": rows}, indent=2))
+    print(f"written to {out.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
 
 from . import search
-from .models import Citation, FactCard, Place, Source, Topic
+from .models import Citation, FactCard, Place, Source, Topic, cached_by_publication
+
+FACETS = ["kind", "topic", "place", "outlet"]
 
 SORTS = [
     ("relevance", "Best match"),
@@ -100,20 +102,39 @@ class FactCardFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Read the choices once per request (a callable would be queried at every use).
-        self.filters["topic"].extra["choices"] = tag_choices(Topic)
-        self.filters["place"].extra["choices"] = tag_choices(Place)
-        self.filters["outlet"].extra["choices"] = outlet_choices()
+        # What published cards carry changes only with a publication: read it once then.
+        choices = cached_by_publication(
+            "choices",
+            lambda: {
+                "topic": tag_choices(Topic),
+                "place": tag_choices(Place),
+                "outlet": outlet_choices(),
+            },
+            self.request,
+        )
+        for name, options in choices.items():
+            self.filters[name].extra["choices"] = options
 
     def filter_queryset(self, queryset):
-        """Filter, then order: `self.matches` keeps the matching cards before the order, which
-        is what the facets count."""
+        """Filter, then order. Keeps what the facets count: for each facet, the cards that
+        every other filter lets through (its own choice left out), so that each option's
+        count says how many cards choosing it gives."""
         data = dict(self.form.cleaned_data)
         sort = data.pop("sort", None)
+        self.base = queryset
+        matches = self.narrow(queryset, data)
+        return self.filters["sort"].filter(matches, sort)
+
+    def narrow(self, queryset, data):
         for name, value in data.items():
             queryset = self.filters[name].filter(queryset, value)
-        self.matches = queryset
-        return self.filters["sort"].filter(queryset, sort)
+        return queryset
+
+    def facet_base(self, facet):
+        data = dict(self.form.cleaned_data)
+        data.pop("sort", None)
+        data.pop(facet, None)
+        return self.narrow(self.base, data).order_by().values("pk")
 
     def search(self, queryset, name, value):
         """Every word (or a word it begins) in the statement, value, context or an excerpt;
@@ -143,24 +164,32 @@ class FactCardFilter(django_filters.FilterSet):
         return queryset.order_by("-published_at", "-pk")
 
     def facets(self):
-        """How many of the matching cards fall under each kind, topic, place and outlet:
-        a fixed number of grouped queries, however many outlets there are."""
-        card_ids = self.matches.order_by().values("pk")
-        cards = FactCard.objects.filter(pk__in=card_ids)
-        kinds = dict(cards.values_list("kind").annotate(n=Count("pk")))
-        topics = dict(
-            Topic.objects.filter(cards__in=card_ids).values_list("slug").annotate(n=Count("cards"))
+        """{facet: {option: cards}}, with "" for all options of the facet: how many cards
+        choosing each gives. A fixed number of grouped queries, however many options."""
+        self.qs  # noqa: B018 - filters the queryset and keeps the facets' bases
+        kinds = dict(
+            FactCard.objects.filter(pk__in=self.facet_base("kind"))
+            .order_by()
+            .values_list("kind")
+            .annotate(n=Count("pk"))
         )
-        places = dict(
-            Place.objects.filter(cards__in=card_ids).values_list("slug").annotate(n=Count("cards"))
-        )
-        outlets = outlet_counts(card_ids)
-        return {
-            "kind": kinds,
-            "topic": topics,
-            "place": places,
-            "outlet": outlets,
+        counts = {"kind": {"": sum(kinds.values()), **kinds}}
+        for facet in ("topic", "place"):
+            base = self.facet_base(facet)
+            link = getattr(FactCard, f"{facet}s").through
+            tagged = dict(
+                link.objects.filter(factcard__in=base)
+                .values_list(f"{facet}__slug")
+                .annotate(n=Count("factcard"))
+                .order_by()
+            )
+            counts[facet] = {"": FactCard.objects.filter(pk__in=base).count(), **tagged}
+        base = self.facet_base("outlet")
+        counts["outlet"] = {
+            "": FactCard.objects.filter(pk__in=base).count(),
+            **outlet_counts(base),
         }
+        return counts
 
 
 def outlet_counts(card_ids):

@@ -1,9 +1,11 @@
 """Public pages: everything here reads through FactCard.objects.published() or on_record()."""
 
+import hashlib
 import json
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import connection
+from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
@@ -12,57 +14,91 @@ from django.views.decorators.http import require_GET, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from .embeds import embed_codes
-from .filters import FactCardFilter
-from .models import FactCard
+from .filters import FACETS, FactCardFilter
+from .models import Citation, FactCard, cached_by_publication
 
 PAGE_SIZE = 20
-FACETS = ["kind", "topic", "place", "outlet"]
-
-
-def facet_rows(filterset, total):
-    """Each facet's radio buttons paired with how many of the results fall under them."""
-    counts = filterset.facets() if filterset.is_valid() else {name: {} for name in FACETS}
-    return {
-        name: [
-            (radio, total if not radio.data["value"] else counts[name].get(radio.data["value"], 0))
-            for radio in filterset.form[name]
-        ]
-        for name in FACETS
-    }
+TOP_OPTIONS = 8  # per facet; "More…" shows the rest
 
 
 @require_GET
 @vary_on_headers("HX-Request")
 def card_list(request):
-    filterset = FactCardFilter(request.GET, queryset=FactCard.objects.published())
+    filterset = FactCardFilter(request.GET, queryset=FactCard.objects.published(), request=request)
     # Invalid input shows the form's errors and no results, never a guess at what was meant.
-    cards = filterset.qs if filterset.is_valid() else FactCard.objects.none()
-    page = Paginator(cards.prefetch_related("citations__source"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    if filterset.is_valid():
+        query = filtered_by(filterset)
+        count, number, ids = cached_by_publication(
+            f"list:{query}:{filtered_by(request.GET.get('page', ''))}",
+            lambda: page_of(filterset.qs, request.GET.get("page")),
+            request,
+        )
+        counts = cached_by_publication(f"facets:{query}", filterset.facets, request)
+    else:
+        count, number, ids, counts = 0, 1, [], {name: {} for name in FACETS}
+    page = Page(cards_in_order(ids), number, Paginator(range(count), PAGE_SIZE))
     template = "factcards/card_list.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#results"
+    expanded = request.GET.get("more")
     context = {
         "filter": filterset,
         "page": page,
-        "facets": facet_rows(filterset, page.paginator.count),
+        "facets": {
+            name: facet_options(filterset.form[name], counts[name], name == expanded)
+            for name in FACETS
+        },
+        "expanded": expanded if expanded in FACETS else "",
         "refining": any(request.GET.get(name) for name in [*FACETS, "date_from", "date_to"]),
         "focus_results": bool(request.htmx and (request.htmx.trigger or "").startswith("page")),
     }
     return render(request, template, context)
 
 
+def filtered_by(filterset_or_text):
+    """A short cache key for the filters (the same cards, the same key, however they are
+    spelled) or for any other text a URL carries."""
+    chosen = filterset_or_text
+    if hasattr(chosen, "form"):
+        chosen = sorted((k, str(v)) for k, v in chosen.form.cleaned_data.items() if v)
+    return hashlib.blake2b(repr(chosen).encode(), digest_size=12).hexdigest()
+
+
+def page_of(cards, number):
+    """(how many cards, which page, the ids on it): what the list remembers per publication."""
+    page = Paginator(cards, PAGE_SIZE).get_page(number)
+    return page.paginator.count, page.number, [card.pk for card in page.object_list]
+
+
+def cards_in_order(ids):
+    cited = Prefetch("citations", queryset=Citation.objects.select_related("source"))
+    cards = FactCard.objects.filter(pk__in=ids).prefetch_related(cited).in_bulk()
+    return [cards[pk] for pk in ids if pk in cards]
+
+
+def facet_options(bound_field, counts, expanded):
+    """The facet's radios with their counts: "All", the chosen one, and the options with the
+    most cards (all of them when expanded). Also says whether some were left out."""
+    chosen = bound_field.value() or ""
+    rows = [(radio, counts.get(radio.data["value"], 0)) for radio in bound_field]
+    everything, options = rows[0], rows[1:]
+    if not expanded:
+        top = {
+            radio.data["value"]
+            for radio, count in sorted(options, key=lambda row: -row[1])[:TOP_OPTIONS]
+            if count
+        }
+        shown = [row for row in options if row[0].data["value"] in top | {chosen}]
+    else:
+        shown = options
+    return {"rows": [everything, *shown], "all": rows, "more": len(shown) < len(options)}
+
+
 @require_GET
 def card_detail(request, slug):
     queryset = FactCard.objects.on_record().with_sources().prefetch_related("topics", "places")
     card = get_object_or_404(queryset, slug=slug)
-    related = (
-        FactCard.objects.published()
-        .filter(topics__in=card.topics.all())
-        .exclude(pk=card.pk)
-        .distinct()[:4]
-    )
+    related = FactCard.objects.related_to(card)
     url = request.build_absolute_uri(card.get_absolute_url())
     context = {
         "card": card,

@@ -16,6 +16,7 @@ from .citations import Citation
 from .corrections import Correction
 from .fields import WebURLField, WebURLFormField, squash_space, web_url
 from .locking import EDITABLE, LOCKED, EditConflict, WorkflowError
+from .publication import Publication, cached_by_publication
 from .sources import Source
 from .tags import Place, Tag, Topic
 
@@ -32,12 +33,14 @@ __all__ = [
     "FactCard",
     "FactCardQuerySet",
     "Place",
+    "Publication",
     "Source",
     "Tag",
     "Topic",
     "WebURLField",
     "WebURLFormField",
     "WorkflowError",
+    "cached_by_publication",
     "drop_empty",
     "format_date",
     "format_number",

@@ -27,7 +27,11 @@ from .locking import (
     locked_error,
     no_author_error,
 )
+from .publication import Publication
 from .tags import Place, Topic
+
+# Steps after which readers see something new: every cache keyed by the publication moves on.
+PUBLIC_STEPS = ("publish", "retract", "apply_revision")
 
 # What the public sees of a card. Once published these change only through an approved revision.
 CONTENT_FIELDS = [
@@ -88,6 +92,20 @@ class FactCardQuerySet(GuardedQuerySet):
     def with_sources(self):
         """Cards ready to show: citations with their sources, and corrections, prefetched."""
         return self.prefetch_related("citations__source", "corrections")
+
+    def related_to(self, card, count=4):
+        """The newest published cards sharing a topic with `card`: the few newest per topic,
+        read through the topic links (indexed), never a DISTINCT sort over every card."""
+        links = (
+            FactCard.topics.through.objects.filter(
+                topic__in=card.topics.all(), factcard__status=FactCard.Status.PUBLISHED
+            )
+            .exclude(factcard=card)
+            .order_by("-factcard__published_at")
+            .values_list("factcard", flat=True)
+        )
+        newest = list(dict.fromkeys(links[: count * 8]))[:count]
+        return self.published().filter(pk__in=newest).order_by("-published_at", "-pk")
 
     def awaiting_review_by(self, user):
         """Cards in review that this user may publish (four-eyes: nobody who wrote them)."""
@@ -355,6 +373,8 @@ class FactCard(models.Model):
             models.Model.save(self)
             if changed and step is None:
                 self.editors.add(author)
+            if step in PUBLIC_STEPS:
+                Publication.bump()
 
     def search_document(self):
         """The text search reads (see factcards.search): what the card says and quotes."""

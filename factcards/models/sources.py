@@ -6,6 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from .fields import WebURLField, squash_space, web_url
 from .locking import LOCKED, WorkflowError, no_author_error
+from .publication import Publication
 
 # What a reader sees of a source on every card citing it.
 SOURCE_FIELDS = [
@@ -105,8 +106,8 @@ class Source(models.Model):
                 )
             self._history_user = author
             super().save(*args, **kwargs)
-            if changed:
-                FactCard.objects.filter(pk__in=citing.values("pk"))._claim()
+            if changed and FactCard.objects.filter(pk__in=citing.values("pk"))._claim():
+                Publication.bump()
 
     def editable_by(self, user):
         """Anyone with the permission edits a source; once published cards cite it, editors."""

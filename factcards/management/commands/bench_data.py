@@ -72,7 +72,7 @@ class Command(BaseCommand):
             self.citations(rng, vocabulary, made, sources)
             self.tagging(rng, made, topics, places)
         rebuild_index()
-        words = self.probe_words(vocabulary)
+        words = self.probe_words(set(vocabulary.words))
         WORDS_FILE.parent.mkdir(exist_ok=True)
         WORDS_FILE.write_text(json.dumps(words, indent=2) + "\n")
         self.stdout.write(
@@ -136,7 +136,8 @@ class Command(BaseCommand):
                 card.value_date = datetime.date(1995 + rng.randrange(30), 1, 1)
                 card.date_precision = "year"
             elif kind == "quote":
-                card.speaker, card.quotation = "A. Speaker", vocabulary.sentence(5, 15)
+                card.speaker = vocabulary.sentence(2, 2).rstrip(".")
+                card.quotation = vocabulary.sentence(5, 15)
             else:
                 card.document_title = vocabulary.sentence(3, 8)
             rows.append(card)
@@ -178,7 +179,7 @@ class Command(BaseCommand):
         """A common, a middling and a rare word, by how many published cards' text has them."""
         counts = {}
         for text in FactCard.objects.published().values_list("search_text", flat=True).iterator():
-            for word in set(text.lower().replace(".", " ").split()):
+            for word in set(text.lower().replace(".", " ").split()) & vocabulary:
                 counts[word] = counts.get(word, 0) + 1
         total = max(FactCard.objects.published().count(), 1)
 

@@ -1,0 +1,52 @@
+"""The publication counter: what readers can see changes only when it moves."""
+
+from django.core.cache import cache
+from django.db import models, transaction
+from django.db.models import F
+
+
+class Publication(models.Model):
+    """One row. Every publish, correction, retraction and change to a cited source bumps it
+    in the same transaction, so a cache keyed by it is never stale, on any server."""
+
+    version = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "publication state"
+
+    def __str__(self):
+        return f"publication {self.version}"
+
+    @classmethod
+    def current(cls):
+        """The counter as committed now: one indexed read."""
+        return cls.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+
+    @classmethod
+    def bump(cls):
+        if not cls.objects.filter(pk=1).update(version=F("version") + 1):
+            with transaction.atomic():
+                cls.objects.get_or_create(pk=1, defaults={"version": 1})
+
+
+def cached_by_publication(key, compute, request=None, timeout=24 * 3600):
+    """`compute()`, remembered until the next publication (a cache outage just computes).
+    With a request, the counter is read once for all of that request's lookups."""
+    if request is None:
+        state = Publication.current()
+    else:
+        if not hasattr(request, "publication_state"):
+            request.publication_state = Publication.current()
+        state = request.publication_state
+    full_key = f"factcards:{state}:{key}"
+    try:
+        value = cache.get(full_key)
+    except Exception:  # noqa: BLE001 - a cache that is down is a miss, never an error
+        value = None
+    if value is None:
+        value = compute()
+        try:
+            cache.set(full_key, value, timeout)
+        except Exception:  # noqa: BLE001
+            pass
+    return value
