@@ -7,7 +7,7 @@ save and step goes through the model, which checks the database and decides.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
@@ -29,14 +29,15 @@ from .models import (
     Topic,
 )
 from .models.locking import CONFLICT_MESSAGE, GONE_MESSAGE
+from .models.sources import SOURCE_FIELDS
 from .workflow import ASKS, STEPS, steps_for, take
 
 
-def may_edit(request, card):
-    """Whether to show this card's change form as editable. A POST is let through to the
-    form, which checks the locked row: someone whose card moved on while they typed gets
-    the conflict message with their text kept, not a bare 403."""
-    return card is None or card.editable_by(request.user) or request.method == "POST"
+def may_edit(request, obj):
+    """Whether to show this card's (or source's) change form as editable. A POST is let
+    through to the form, which checks the locked row: someone whose card moved on while they
+    typed gets the conflict message with their text kept, not a bare 403."""
+    return obj is None or obj.editable_by(request.user) or request.method == "POST"
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
@@ -52,7 +53,17 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
             return HttpResponseNotAllowed(["GET", "HEAD"], "History pages are read-only.")
         if not (is_id(self.model, object_id) and is_id(self.model.history.model, version_id)):
             raise Http404
+        request.reading_history = True  # every field shown as text, none as an input
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_readonly_fields(self, request, obj=None):
+        if getattr(request, "reading_history", False):
+            request.reading_history = False  # the fieldsets may ask for the form, which asks us
+            try:
+                return flatten_fieldsets(self.get_fieldsets(request, obj))
+            finally:
+                request.reading_history = True
+        return super().get_readonly_fields(request, obj)
 
 
 def is_id(model, value):
@@ -68,10 +79,19 @@ class StepForm(forms.Form):
     """A step's confirmation: the text it asks for, and the version the confirmer saw."""
 
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4, "cols": 70}))
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "This confirmation came without the card's version: reload the page "
+            "to see the card as it is now, then confirm again.",
+            "invalid": "This confirmation page is damaged: reload it, then confirm again.",
+        },
+    )
 
-    def __init__(self, *args, step, **kwargs):
+    def __init__(self, *args, step, versioned=True, **kwargs):
         super().__init__(*args, **kwargs)
+        if not versioned:  # a list action acts on the cards as they are now
+            del self.fields["version"]
         if step.asks:
             label, help_text, missing = ASKS[step.asks]
             field = self.fields["text"]
@@ -114,7 +134,45 @@ class CorrectionInline(admin.TabularInline):
         return False
 
 
-class FactCardAdminForm(forms.ModelForm):
+class GuardedForm(forms.ModelForm):
+    """A change form that, before saving, reads the stored row under its lock (the admin
+    saves inside a transaction) and refuses, with the typed form kept, when the object
+    changed since it was opened or is no longer this user's to edit."""
+
+    user = None  # set per request by GuardedAdmin.get_form
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            model = type(self.instance)
+            stored = model.objects.filter(pk=self.instance.pk)
+            if transaction.get_connection().in_atomic_block:
+                stored = stored.select_for_update(of=("self",))
+            stored = stored.first()
+            if stored is None:
+                raise EditConflict(GONE_MESSAGE, code="gone")
+            stored._require_author(self.user)
+            if cleaned.get("version") != stored.version:
+                raise EditConflict(CONFLICT_MESSAGE, code="conflict")
+        return cleaned
+
+
+class GuardedAdmin(ReadOnlyHistoryAdmin):
+    """Change forms for objects with a version and an author rule (cards, sources)."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and may_edit(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        obj.changed_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+class FactCardAdminForm(GuardedForm):
     class Meta:
         model = FactCard
         fields = [*CONTENT_FIELDS, "topics", "places", "correction_note", "version"]
@@ -127,20 +185,12 @@ class FactCardAdminForm(forms.ModelForm):
             "version": forms.HiddenInput,
         }
 
-    user = None  # set per request by FactCardAdmin.get_form
 
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance.pk:
-            # The admin saves inside a transaction: this row stays locked until it commits.
-            stored = FactCard.objects.select_for_update(of=("self",)).filter(pk=self.instance.pk)
-            stored = stored.first() if transaction.get_connection().in_atomic_block else None
-            if stored is None:
-                raise EditConflict(GONE_MESSAGE, code="gone")
-            stored._require_author(self.user)
-            if cleaned.get("version") != stored.version:
-                raise EditConflict(CONFLICT_MESSAGE, code="conflict")
-        return cleaned
+class SourceAdminForm(GuardedForm):
+    class Meta:
+        model = Source
+        fields = [*SOURCE_FIELDS, "version"]
+        widgets = {"version": forms.HiddenInput}
 
 
 class MineFilter(admin.SimpleListFilter):
@@ -159,7 +209,7 @@ class MineFilter(admin.SimpleListFilter):
 
 
 @admin.register(FactCard)
-class FactCardAdmin(ReadOnlyHistoryAdmin):
+class FactCardAdmin(GuardedAdmin):
     form = FactCardAdminForm
     inlines = [CitationInline, CorrectionInline]
     list_display = ["statement", "kind", "status_badge", "created_by", "updated_at"]
@@ -252,9 +302,6 @@ class FactCardAdmin(ReadOnlyHistoryAdmin):
 
     # --- permissions: who may edit which card -------------------------------------------
 
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and may_edit(request, obj)
-
     def has_delete_permission(self, request, obj=None):
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or obj.editable_by(request.user))
@@ -271,17 +318,12 @@ class FactCardAdmin(ReadOnlyHistoryAdmin):
 
     # --- saving -------------------------------------------------------------------------
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        return type(form.__name__, (form,), {"user": request.user})
-
     # Saving the form counts as editing: the model records the author, and four-eyes then
     # keeps them from publishing this version. The tags and citations name them too.
 
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
-        obj.changed_by = request.user
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):
@@ -375,7 +417,7 @@ class FactCardAdmin(ReadOnlyHistoryAdmin):
             initial={"version": card.version},
         )
         if request.method == "POST" and form.is_valid():
-            card.version = form.cleaned_data["version"] or card.version
+            card.version = form.cleaned_data["version"]
             try:
                 result = take(card, action, request.user, form.cleaned_data.get("text", ""))
             except ValidationError as error:
@@ -384,6 +426,8 @@ class FactCardAdmin(ReadOnlyHistoryAdmin):
                     f"“{card}” was not {step.done}: {' '.join(error.messages)}",
                     messages.ERROR,
                 )
+                if not FactCard.objects.filter(pk=card.pk).exists():  # a published revision
+                    change_url = reverse("admin:factcards_factcard_changelist")
                 return HttpResponseRedirect(change_url)
             self.message_user(request, f"“{card}” was {step.done}.", messages.SUCCESS)
             return HttpResponseRedirect(
@@ -396,6 +440,7 @@ class FactCardAdmin(ReadOnlyHistoryAdmin):
             "cards": [card],
             "label": step.label,
             "form": form,
+            "refusal": step.refusal(card, request.user),
             "change_url": change_url,
             "revision_diff": card.revision_diff() if card.is_revision else None,
         }
@@ -419,6 +464,15 @@ class FactCardAdmin(ReadOnlyHistoryAdmin):
 
     # --- list actions: each card reported, done or refused with the reason ---------------
 
+    def response_action(self, request, queryset, *args, **kwargs):
+        selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
+        if not all(is_id(self.model, pk) for pk in selected):
+            self.message_user(
+                request, "Select cards from the list, then an action.", messages.ERROR
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset, *args, **kwargs)
+
     def apply_step(self, request, queryset, action, text=""):
         done, refused = [], []
         for card in queryset:
@@ -437,7 +491,8 @@ class FactCardAdmin(ReadOnlyHistoryAdmin):
     def ask_then_apply(self, request, queryset, action):
         """For steps that need a comment or note: ask on an intermediate page first."""
         step = STEPS[action]
-        form = StepForm(request.POST if request.POST.get("confirm") else None, step=step)
+        data = request.POST if request.POST.get("confirm") else None
+        form = StepForm(data, step=step, versioned=False)
         if form.is_bound and form.is_valid():
             return self.apply_step(request, queryset, action, form.cleaned_data["text"])
         context = {
@@ -470,7 +525,8 @@ class FactCardAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(ReadOnlyHistoryAdmin):
+class SourceAdmin(GuardedAdmin):
+    form = SourceAdminForm
     list_display = ["title", "outlet", "published_on", "has_link"]
     list_filter = ["outlet", "language"]
     search_fields = ["title", "outlet", "byline", "url"]
@@ -485,13 +541,12 @@ class SourceAdmin(ReadOnlyHistoryAdmin):
         ),
     ]
 
-    def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or obj.editable_by(request.user))
-
-    def save_model(self, request, obj, form, change):
-        obj.changed_by = request.user
-        super().save_model(request, obj, form, change)
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or obj.editable_by(request.user):
+            main = {**fieldsets[0][1], "fields": [*fieldsets[0][1]["fields"], "version"]}
+            fieldsets = [(None, main), *fieldsets[1:]]  # hidden: the optimistic lock's token
+        return fieldsets
 
     @admin.display(boolean=True, description="link")
     def has_link(self, source):

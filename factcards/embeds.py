@@ -76,7 +76,9 @@ def card_etag(variant):
             return None
         pk, version, status, updated_at = state
         # The version alone would do within one database; the rest guards against a reset one.
-        material = f"{render_key()}:{slug}:{pk}:{version}:{status}:{updated_at}:{variant(request)}"
+        # Whole seconds: a backup (JSON keeps milliseconds) restores the same ETags.
+        saved = int(updated_at.timestamp())
+        material = f"{render_key()}:{slug}:{pk}:{version}:{status}:{saved}:{variant(request)}"
         return hashlib.sha256(material.encode()).hexdigest()[:32]
 
     return etag

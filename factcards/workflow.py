@@ -57,6 +57,8 @@ def second_editor(card, user):
             "You created or edited this version, so another editor must publish it "
             "(four-eyes rule)."
         )
+    if card.is_revision and card.revision_of.status != PUBLISHED:
+        return "The card this revision would replace is no longer published (it was retracted)."
 
 
 def reviser(card, user):

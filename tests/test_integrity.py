@@ -5,6 +5,7 @@ import threading
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.messages import get_messages
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.forms.models import model_to_dict
 from django.test import Client
@@ -29,6 +30,13 @@ def change_url(card):
 
 def step_url(card, action):
     return reverse("admin:factcards_factcard_workflow", args=[card.pk, action])
+
+
+def confirm(client, card, action, **data):
+    """Take a step as a browser does: open its confirmation page, then send it back."""
+    page = client.get(step_url(card, action))
+    version = page.context["form"]["version"].value()
+    return client.post(step_url(card, action), {"version": version, **data}, follow=True)
 
 
 def messages_of(response):
@@ -256,7 +264,7 @@ def test_reporter_cannot_change_a_source_cited_by_a_published_card(published, ot
 
 def source_form_data(source, **changes):
     fields = [name for _, section in SourceAdmin.fieldsets for name in section["fields"]]
-    data = model_to_dict(source, fields=fields)
+    data = model_to_dict(source, fields=[*fields, "version"])  # the form's hidden lock token
     return {**{key: "" if value is None else value for key, value in data.items()}, **changes}
 
 
@@ -338,7 +346,7 @@ def test_editor_who_edited_in_the_admin_cannot_publish_after_someone_elses_later
     edit_in_admin(client, editor, in_review, statement="Exactly 2,000 peacekeepers.")
     edit_in_admin(client, other_editor, in_review, context="Under the 2020 ceasefire.")
     client.force_login(editor)
-    response = client.post(step_url(in_review, "publish"), follow=True)
+    response = confirm(client, in_review, "publish")
     assert "four-eyes" in messages_of(response)
     assert reload(in_review).status == FactCard.Status.IN_REVIEW
 
@@ -433,3 +441,137 @@ def test_nul_in_a_retraction_note_is_refused_and_nothing_changes(no_raise, publi
 def test_nul_in_a_staff_query_is_never_a_crash(no_raise, draft, editor, path):
     no_raise.force_login(editor)
     assert no_raise.get(path).status_code in (200, 302, 400)
+
+
+# --- found by trying to break it: the admin's hidden fields and confirmation pages ------
+
+
+def test_a_step_confirmed_without_the_version_it_was_shown_is_refused(no_raise, in_review, editor):
+    no_raise.force_login(editor)
+    response = no_raise.post(step_url(in_review, "publish"))
+    assert "came without the card" in response.content.decode()
+    assert reload(in_review).status == FactCard.Status.IN_REVIEW
+
+
+def test_a_step_confirmed_on_a_card_changed_since_is_refused(
+    no_raise, in_review, editor, other_editor
+):
+    no_raise.force_login(editor)
+    page = no_raise.get(step_url(in_review, "publish"))
+    version = page.context["form"]["version"].value()
+    card = reload(in_review)
+    card.statement = "Changed while the editor read the confirmation page."
+    card.save(by=other_editor)
+    response = no_raise.post(step_url(in_review, "publish"), {"version": version}, follow=True)
+    assert "Someone else changed this card" in messages_of(response)
+    assert reload(in_review).status == FactCard.Status.IN_REVIEW
+
+
+def test_a_confirmation_page_for_a_step_you_may_not_take_says_why_and_offers_no_button(
+    client, published, reporter
+):
+    client.force_login(reporter)
+    page = client.get(step_url(published, "publish")).content.decode()
+    assert "Can&#x27;t publish a card that is published." in page
+    assert 'value="Publish"' not in page
+
+
+def test_a_version_sent_with_a_new_card_is_ignored(client, reporter):
+    client.force_login(reporter)
+    data = {
+        "statement": "A new card.",
+        "slug": "a-new-card",
+        "kind": "figure",
+        "value": "2000",
+        "version": "2147483647",  # the largest a form lets through on both databases
+        "citations-TOTAL_FORMS": "0",
+        "citations-INITIAL_FORMS": "0",
+        "corrections-TOTAL_FORMS": "0",
+        "corrections-INITIAL_FORMS": "0",
+    }
+    assert client.post(reverse("admin:factcards_factcard_add"), data).status_code == 302
+    card = FactCard.objects.get(slug="a-new-card")
+    assert card.version == 1
+    card.submit(reporter)  # the card works normally from there
+    assert reload(card).status == FactCard.Status.IN_REVIEW
+
+
+@pytest.mark.parametrize("selected", ["abc", ""])
+def test_a_list_action_on_a_forged_selection_is_refused_not_a_crash(no_raise, editor, selected):
+    no_raise.force_login(editor)
+    data = {"action": "publish", ACTION_CHECKBOX_NAME: [selected]}
+    response = no_raise.post(CHANGELIST, data, follow=True)
+    assert response.status_code == 200
+    assert "Select cards from the list" in messages_of(response)
+
+
+def test_publishing_a_revision_of_a_retracted_card_is_not_offered(
+    client, published, reporter, editor, other_editor
+):
+    revision = published.start_revision(reporter)
+    revision.submit(reporter)
+    reload(published).retract(editor, "The figure was wrong.")
+    client.force_login(other_editor)
+    links = client.get(change_url(revision)).context["workflow_links"]
+    assert step_url(revision, "publish") not in [url for _, url in links]
+
+
+# --- a change to a source is a change to every card citing it ---------------------------
+
+
+def test_an_editor_who_changed_a_cited_source_cannot_publish_the_card(
+    in_review, editor, other_editor
+):
+    source = in_review.citations.get().source
+    source.url = "https://example.org/a-different-article"
+    source.save(by=editor)
+    with pytest.raises(WorkflowError, match="four-eyes"):
+        reload(in_review).publish(editor)
+    reload(in_review).publish(other_editor)
+
+
+def test_a_reporter_cannot_change_a_source_another_reporters_card_cites(draft, other_reporter):
+    source = draft.citations.get().source
+    source.title = "Rewritten by someone else"
+    with pytest.raises(WorkflowError, match="cited by cards that you may not edit"):
+        source.save(by=other_reporter)
+
+
+def test_the_second_of_two_source_saves_from_one_version_gets_a_conflict(published, editor):
+    source = published.citations.get().source
+    first, second = [type(source).objects.get(pk=source.pk) for _ in range(2)]
+    first.title = "First editor's headline"
+    first.save(by=editor)
+    second.byline = "Second editor's byline"
+    with pytest.raises(EditConflict, match="Someone else changed this source"):
+        second.save(by=editor)
+    assert type(source).objects.get(pk=source.pk).title == "First editor's headline"
+
+
+def test_a_sources_new_text_must_still_hold_every_excerpt_citing_it(published, editor):
+    source = published.citations.get().source
+    source.full_text = "A text that quotes nothing the card cites."
+    with pytest.raises(ValidationError, match="word for word"):
+        source.save(by=editor)
+
+
+def test_a_stale_source_form_shows_the_conflict_with_the_typed_text(
+    client, draft, reporter, editor
+):
+    source = draft.citations.get().source
+    client.force_login(reporter)
+    page = client.get(reverse("admin:factcards_source_change", args=[source.pk]))
+    draft.submit(reporter)  # the card citing it moves to review: editors' now
+    data = {**source_form_data(source, title="My typed headline"), "version": source.version}
+    response = client.post(reverse("admin:factcards_source_change", args=[source.pk]), data)
+    assert page.status_code == 200 and response.status_code == 200
+    assert "cited by cards that you may not edit" in response.content.decode()
+    assert "My typed headline" in response.content.decode()
+
+
+def test_a_history_page_shows_the_old_version_as_text_not_as_a_form(client, published, reporter):
+    client.force_login(reporter)
+    record = published.history.earliest("history_date")
+    page = client.get(history_url(published, record)).content.decode()
+    assert published.statement in page
+    assert 'name="statement"' not in page

@@ -101,7 +101,7 @@ class FactCardQuerySet(GuardedQuerySet):
                 topic__in=card.topics.all(), factcard__status=FactCard.Status.PUBLISHED
             )
             .exclude(factcard=card)
-            .order_by("-factcard__published_at")
+            .order_by("-factcard__published_at", "-factcard_id")
             .values_list("factcard", flat=True)
         )
         newest = list(dict.fromkeys(links[: count * 8]))[:count]
@@ -317,6 +317,7 @@ class FactCard(models.Model):
         if not self._state.adding:
             return self._write(EDITABLE, author=getattr(self, "changed_by", None))
         self._refuse_skipping_review()
+        self.version = 1  # whatever a form or a script sent: the lock starts here
         author = getattr(self, "changed_by", None) or self.created_by
         self.last_edited_by = self.changed_by = author  # also the author of its tags, citations
         with transaction.atomic():
@@ -408,6 +409,13 @@ class FactCard(models.Model):
         may not edit it as it stands now."""
         if author is None:
             raise no_author_error()
+        if self.status in LOCKED:
+            raise WorkflowError(
+                "You can no longer edit this card: it is %(status)s, and a published card "
+                "never changes in place. Propose a revision. Nothing was saved.",
+                code="published_locked",
+                params={"status": self.get_status_display().lower()},
+            )
         if not self.editable_by(author):
             raise WorkflowError(
                 "You can no longer edit this card: it is %(status)s, and only %(who)s can "

@@ -1,11 +1,12 @@
 """Sources: what was published, by whom and where, with its text for verbatim checks."""
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from .fields import WebURLField, squash_space, web_url
-from .locking import LOCKED, WorkflowError, no_author_error
+from .locking import EDITABLE, LOCKED, EditConflict, WorkflowError, no_author_error
 from .publication import Publication
 
 # What a reader sees of a source on every card citing it.
@@ -22,6 +23,13 @@ SOURCE_FIELDS = [
 ]
 
 
+SOURCE_CONFLICT = (
+    "Someone else changed this source after you opened it, so nothing of yours was saved "
+    "and nothing was overwritten. Copy your changes, reload the source, then make them again."
+)
+SOURCE_GONE = "This source no longer exists: it was deleted. Nothing was saved."
+
+
 class SourceQuerySet(models.QuerySet):
     def cited_on_record(self):
         """Sources that a published or retracted card cites: only editors change them."""
@@ -33,6 +41,9 @@ class SourceQuerySet(models.QuerySet):
             "a change reaches every card citing it.",
             code="bulk_update",
         )
+
+    def _claim(self):
+        return super().update(version=models.F("version") + 1)
 
 
 class Source(models.Model):
@@ -58,7 +69,9 @@ class Source(models.Model):
         help_text="The source's text. When present, every excerpt citing it must appear in it "
         "word for word.",
     )
-    history = HistoricalRecords()
+    # Optimistic locking, as for cards: a save from a stale copy is refused.
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords(excluded_fields=["version"])
     objects = SourceQuerySet.as_manager()
 
     class Meta:
@@ -80,41 +93,85 @@ class Source(models.Model):
         return f"{who}: {self.title}" if who else self.title
 
     def save(self, *args, by=None, **kwargs):
-        """A change to a source names its author; once a published card cites it, only an
-        editor changes it, and every card citing it gets a new version (new ETag)."""
+        """A change to a source is a change to every card citing it: it names its author, who
+        must be allowed to change each of those cards (only editors, once one is published),
+        and who joins the editors of each card still in the works (four-eyes). Cards on
+        record get a new version (new ETag) and the publication moves on."""
         from .cards import FactCard
 
         if by is not None:
             self.changed_by = by
         author = getattr(self, "changed_by", None)
         if self._state.adding:
+            self.version = 1
             self._history_user = author
             return super().save(*args, **kwargs)
         if author is None:
             raise no_author_error()
         with transaction.atomic():
-            stored = Source.objects.select_for_update().filter(pk=self.pk).first()
-            citing = FactCard.objects.filter(citations__source=self.pk, status__in=LOCKED)
-            changed = stored is None or any(
-                getattr(stored, name) != getattr(self, name) for name in SOURCE_FIELDS
-            )
-            if changed and citing.exists() and not FactCard.is_editor(author):
-                raise WorkflowError(
-                    "Published cards cite this source, so only an editor can change it: a "
-                    "change shows at once on every card citing it.",
-                    code="source_locked",
-                )
+            if not Source.objects.filter(pk=self.pk, version=self.version)._claim():
+                gone = not Source.objects.filter(pk=self.pk).exists()
+                raise EditConflict(SOURCE_GONE if gone else SOURCE_CONFLICT, code="conflict")
+            stored = Source.objects.get(pk=self.pk)
+            self.version = stored.version
+            changed = any(getattr(stored, name) != getattr(self, name) for name in SOURCE_FIELDS)
+            if changed:
+                self._require_author(author)
+                self._require_excerpts_in_text()
             self._history_user = author
             super().save(*args, **kwargs)
-            if changed and FactCard.objects.filter(pk__in=citing.values("pk"))._claim():
-                Publication.bump()
+            if changed:
+                cards = FactCard.objects.filter(pk__in=self.citations.values("card"))
+                in_work = list(cards.filter(status__in=EDITABLE).values_list("pk", flat=True))
+                FactCard.objects.filter(pk__in=in_work)._claim(last_edited_by=author)
+                FactCard.editors.through.objects.bulk_create(
+                    [FactCard.editors.through(factcard_id=pk, user_id=author.pk) for pk in in_work],
+                    ignore_conflicts=True,
+                )
+                if cards.filter(status__in=LOCKED)._claim():
+                    Publication.bump()
+
+    def _require_author(self, author):
+        """Refuse an author who may not change every card citing this source as it stands."""
+        if not self.editable_by(author):
+            raise WorkflowError(
+                "You can't change this source: it is cited by cards that you may not edit "
+                "(published cards, or cards in review, are changed by editors). Nothing was "
+                "saved.",
+                code="source_locked",
+            )
+
+    def _require_excerpts_in_text(self):
+        if not self.full_text:
+            return
+        missing = [
+            citation.card.statement
+            for citation in self.citations.select_related("card")
+            if not self.contains_verbatim(citation.excerpt)
+        ]
+        if missing:
+            raise ValidationError(
+                {
+                    "full_text": "Every excerpt citing this source must appear in its text word "
+                    "for word; these cards quote words the new text lacks: "
+                    + "; ".join(f"“{statement}”" for statement in missing[:5])
+                }
+            )
 
     def editable_by(self, user):
-        """Anyone with the permission edits a source; once published cards cite it, editors."""
+        """Whether this user may change this source as it stands in the database: they must
+        have the permission and be allowed to edit every card citing it."""
+        from .cards import FactCard
+
         if not user.has_perm("factcards.change_source"):
             return False
-        return user.has_perm("factcards.publish_factcard") or not (
-            Source.objects.filter(pk=self.pk).cited_on_record().exists()
+        cards = FactCard.objects.filter(pk__in=self.citations.values("card"))
+        if FactCard.is_editor(user):
+            return True
+        return not (
+            cards.filter(status__in=LOCKED).exists()
+            or cards.filter(status="in_review").exists()
+            or cards.filter(status="draft").exclude(created_by=user).exists()
         )
 
     @property
