@@ -386,3 +386,19 @@ def test_shell_shortcuts_past_the_workflow_are_refused(published, reporter, shor
     after = (FactCard.objects.count(), Citation.objects.count(), reload(published).statement)
     assert after == before
     assert published.editors.filter(pk=reporter.pk).exists()
+
+
+def test_a_topic_that_published_cards_carry_cannot_be_deleted(published, reporter):
+    topic = TopicFactory()
+    card = reload(published).start_revision(reporter)
+    card.topics.add(topic)  # by its author, who started the revision
+    card.submit(reporter)
+    card.publish(UserFactory(group="Editors"))
+    with pytest.raises(WorkflowError, match="Published cards carry this topic"):
+        topic.delete()
+    with (
+        pytest.raises(WorkflowError, match="Published cards carry this topic"),
+        transaction.atomic(),
+    ):
+        type(topic).objects.filter(pk=topic.pk).delete()
+    assert list(reload(published).topics.all()) == [topic]
