@@ -5,6 +5,7 @@ from .models import FactCard
 
 class CardSitemap(Sitemap):
     changefreq = "weekly"
+    limit = 5000  # links a page: small pages, listed by the sitemap index
 
     def items(self):
         return FactCard.objects.published().order_by("pk")

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from functools import wraps
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
@@ -16,6 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 from .embeds import embed_codes
 from .filters import FACETS, FactCardFilter
 from .models import Citation, FactCard, cached_by_publication
+from .models.publication import cache_get, cache_set, publication_key
 
 PAGE_SIZE = 20
 TOP_OPTIONS = 8  # per facet; "More…" shows the rest
@@ -108,6 +110,25 @@ def card_detail(request, slug):
         "embed": embed_codes(request, card),
     }
     return render(request, "factcards/card_detail.html", context)
+
+
+def per_publication(view):
+    """Serve a public page that carries nothing personal (feeds, sitemaps) from the cache
+    until the next publication: never stale, computed once per publication."""
+
+    @wraps(view)
+    def cached_view(request, *args, **kwargs):
+        key = publication_key(f"page:{filtered_by(request.get_full_path())}", request)
+        response = cache_get(key)
+        if response is None:
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()
+            if response.status_code == 200:
+                cache_set(key, response)
+        return response
+
+    return cached_view
 
 
 def json_for_script(data):

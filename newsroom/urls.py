@@ -1,10 +1,13 @@
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps import views as sitemaps
 from django.urls import path
 
 from factcards import embeds, views
 from factcards.feeds import CardFeed
 from factcards.sitemaps import CardSitemap
+from factcards.views import per_publication
+
+SITEMAPS = {"sitemaps": {"cards": CardSitemap}}
 
 urlpatterns = [
     path("", views.card_list, name="card_list"),
@@ -13,8 +16,19 @@ urlpatterns = [
     path("embed/<slug:slug>/", embeds.card_embed, name="card_embed"),
     path("embed.js", embeds.embed_loader, name="embed_loader"),
     path("oembed/", embeds.oembed, name="oembed"),
-    path("feed/", CardFeed(), name="feed"),
-    path("sitemap.xml", sitemap, {"sitemaps": {"cards": CardSitemap}}, name="sitemap"),
+    path("feed/", per_publication(CardFeed()), name="feed"),
+    path(
+        "sitemap.xml",
+        per_publication(sitemaps.index),
+        {**SITEMAPS, "sitemap_url_name": "sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        per_publication(sitemaps.sitemap),
+        SITEMAPS,
+        name="sitemap_section",
+    ),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -162,7 +162,9 @@ def unpublished(status, card, reporter):
 def test_unpublished_cards_are_absent_from_feed_and_sitemap(client, card, reporter, status):
     hidden = unpublished(status, card, reporter)
     feed = client.get(reverse("feed")).content.decode()
-    sitemap = client.get(reverse("sitemap")).content.decode()
+    index = client.get(reverse("sitemap")).content.decode()
+    assert "http://testserver/sitemap-cards.xml" in index
+    sitemap = client.get(reverse("sitemap_section", args=["cards"])).content.decode()
     assert hidden.statement not in feed
     assert "not-public" not in feed and "not-public" not in sitemap
     assert "http://testserver/cards/contingent/" in sitemap

@@ -29,24 +29,35 @@ class Publication(models.Model):
                 cls.objects.get_or_create(pk=1, defaults={"version": 1})
 
 
-def cached_by_publication(key, compute, request=None, timeout=24 * 3600):
-    """`compute()`, remembered until the next publication (a cache outage just computes).
-    With a request, the counter is read once for all of that request's lookups."""
+def publication_key(key, request=None):
+    """`key` in the namespace of the current publication; with a request, the counter is read
+    once for all of that request's lookups."""
     if request is None:
-        state = Publication.current()
-    else:
-        if not hasattr(request, "publication_state"):
-            request.publication_state = Publication.current()
-        state = request.publication_state
-    full_key = f"factcards:{state}:{key}"
+        return f"factcards:{Publication.current()}:{key}"
+    if not hasattr(request, "publication_state"):
+        request.publication_state = Publication.current()
+    return f"factcards:{request.publication_state}:{key}"
+
+
+def cache_get(key):
     try:
-        value = cache.get(full_key)
+        return cache.get(key)
     except Exception:  # noqa: BLE001 - a cache that is down is a miss, never an error
-        value = None
+        return None
+
+
+def cache_set(key, value, timeout=24 * 3600):
+    try:
+        cache.set(key, value, timeout)
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def cached_by_publication(key, compute, request=None):
+    """`compute()`, remembered until the next publication (a cache outage just computes)."""
+    full_key = publication_key(key, request)
+    value = cache_get(full_key)
     if value is None:
         value = compute()
-        try:
-            cache.set(full_key, value, timeout)
-        except Exception:  # noqa: BLE001
-            pass
+        cache_set(full_key, value)
     return value

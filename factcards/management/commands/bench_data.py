@@ -57,8 +57,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--cards", type=int, default=100_000)
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--words", type=Path, default=WORDS_FILE, help="where to write the probe words"
+        )
 
-    def handle(self, *args, cards, seed, **options):
+    def handle(self, *args, cards, seed, words, **options):
         started = time.monotonic()
         rng = random.Random(seed)
         vocabulary = Vocabulary(rng)
@@ -72,12 +75,12 @@ class Command(BaseCommand):
             self.citations(rng, vocabulary, made, sources)
             self.tagging(rng, made, topics, places)
         rebuild_index()
-        words = self.probe_words(set(vocabulary.words))
-        WORDS_FILE.parent.mkdir(exist_ok=True)
-        WORDS_FILE.write_text(json.dumps(words, indent=2) + "\n")
+        probes = self.probe_words(set(vocabulary.words))
+        words.parent.mkdir(exist_ok=True)
+        words.write_text(json.dumps(probes, indent=2) + "\n")
         self.stdout.write(
             f"{cards:,} cards, {len(sources):,} sources, {len(outlets)} outlets in "
-            f"{time.monotonic() - started:.0f} s on {connection.vendor}; search words: {words}"
+            f"{time.monotonic() - started:.0f} s on {connection.vendor}; search words: {probes}"
         )
 
     def users(self):
