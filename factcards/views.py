@@ -2,13 +2,15 @@
 
 import hashlib
 import json
-from functools import wraps
+from functools import cache, wraps
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Prefetch
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
@@ -28,33 +30,64 @@ TOP_OPTIONS = 8  # per facet; "More…" shows the rest
 def card_list(request):
     filterset = FactCardFilter(request.GET, queryset=FactCard.objects.published(), request=request)
     # Invalid input shows the form's errors and no results, never a guess at what was meant.
-    if filterset.is_valid():
-        query = filtered_by(filterset)
+    valid = filterset.is_valid()
+    query = filtered_by(filterset)
+    if valid:
         count, number, ids = cached_by_publication(
             f"list:{query}:{filtered_by(request.GET.get('page', ''))}",
             lambda: page_of(filterset.qs, request.GET.get("page")),
             request,
         )
-        counts = cached_by_publication(f"facets:{query}", filterset.facets, request)
     else:
-        count, number, ids, counts = 0, 1, [], {name: {} for name in FACETS}
-    page = Page(cards_in_order(ids), number, Paginator(range(count), PAGE_SIZE))
-    template = "factcards/card_list.html"
+        count, number, ids = 0, 1, []
+    expanded = request.GET.get("more") if request.GET.get("more") in FACETS else ""
+    focus_results = bool(request.htmx and (request.htmx.trigger or "").startswith("page"))
+
+    @cache
+    def context():
+        """What the fragments show: read only when a fragment is not in the cache yet."""
+        counts = (
+            cached_by_publication(f"facets:{query}", filterset.facets, request)
+            if valid
+            else {name: {} for name in FACETS}
+        )
+        return {
+            "filter": filterset,
+            "page": Page(cards_in_order(ids), number, Paginator(range(count), PAGE_SIZE)),
+            "count": count,
+            "facets": {
+                name: facet_options(filterset.form[name], counts[name], name == expanded)
+                for name in FACETS
+            },
+            "expanded": expanded,
+            "focus_results": focus_results,
+        }
+
+    # The fragments carry nothing personal (no nonce, no token): kept as HTML per
+    # publication and query string, so a warm list renders almost nothing.
+    variant = filtered_by([sorted(request.GET.lists()), bool(request.htmx), focus_results])
+
+    def fragment(name):
+        return cached_by_publication(
+            f"html:{name}:{variant}",
+            lambda: render_to_string(f"factcards/card_list.html#{name}", context(), request),
+            request,
+        )
+
     if request.htmx and not request.htmx.history_restore_request:
-        template += "#results"
-    expanded = request.GET.get("more")
-    context = {
+        return HttpResponse(fragment("results"))
+    page_context = {
         "filter": filterset,
-        "page": page,
-        "facets": {
-            name: facet_options(filterset.form[name], counts[name], name == expanded)
-            for name in FACETS
-        },
-        "expanded": expanded if expanded in FACETS else "",
+        "count": count,
+        "expanded": expanded,
         "refining": any(request.GET.get(name) for name in [*FACETS, "date_from", "date_to"]),
-        "focus_results": bool(request.htmx and (request.htmx.trigger or "").startswith("page")),
+        "facets_html": fragment("facets"),
+        "results_html": fragment("results"),
+        # For whoever inspects the response (tests): computed only if asked.
+        "page": SimpleLazyObject(lambda: context()["page"]),
+        "facets": SimpleLazyObject(lambda: context()["facets"]),
     }
-    return render(request, template, context)
+    return render(request, "factcards/card_list.html", page_context)
 
 
 def filtered_by(filterset_or_text):
