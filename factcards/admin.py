@@ -69,10 +69,10 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
 def is_id(model, value):
     """Whether a URL's id could be this model's primary key (not 'abc': a 404, not a 500)."""
     try:
-        model._meta.pk.to_python(unquote(value))
+        pk = model._meta.pk.to_python(unquote(value))
     except ValidationError:
         return False
-    return True
+    return -(2**63) < pk < 2**63  # both databases' largest integer
 
 
 class StepForm(forms.Form):
@@ -150,15 +150,36 @@ class GuardedForm(forms.ModelForm):
                 stored = stored.select_for_update(of=("self",))
             stored = stored.first()
             if stored is None:
-                raise EditConflict(GONE_MESSAGE, code="gone")
+                raise EditConflict(getattr(model, "gone_message", GONE_MESSAGE), code="gone")
             stored._require_author(self.user)
             if cleaned.get("version") != stored.version:
-                raise EditConflict(CONFLICT_MESSAGE, code="conflict")
+                message = getattr(model, "conflict_message", CONFLICT_MESSAGE)
+                raise EditConflict(message, code="conflict")
         return cleaned
 
 
-class GuardedAdmin(ReadOnlyHistoryAdmin):
+class SafeActionsMixin:
+    """A list action on a forged selection (not ids, or ids out of range) is a message."""
+
+    def response_action(self, request, queryset, *args, **kwargs):
+        selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
+        if not all(is_id(self.model, pk) for pk in selected):
+            message = "Select items from the list, then an action."
+            self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset, *args, **kwargs)
+
+
+class GuardedAdmin(SafeActionsMixin, ReadOnlyHistoryAdmin):
     """Change forms for objects with a version and an author rule (cards, sources)."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            # A save that lost a race, or a rule the form could not see: nothing was written.
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -331,14 +352,6 @@ class FactCardAdmin(GuardedAdmin):
             inline_form.instance.changed_by = request.user
         super().save_formset(request, form, formset, change)
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as error:
-            # A save that lost a race, or a rule the form could not see: nothing was written.
-            self.message_user(request, " ".join(error.messages), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Django's hook (inside the save's transaction) for a card that is not there: a POST
         # means someone was editing it when it went, so keep what they typed.
@@ -464,15 +477,6 @@ class FactCardAdmin(GuardedAdmin):
 
     # --- list actions: each card reported, done or refused with the reason ---------------
 
-    def response_action(self, request, queryset, *args, **kwargs):
-        selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
-        if not all(is_id(self.model, pk) for pk in selected):
-            self.message_user(
-                request, "Select cards from the list, then an action.", messages.ERROR
-            )
-            return HttpResponseRedirect(request.get_full_path())
-        return super().response_action(request, queryset, *args, **kwargs)
-
     def apply_step(self, request, queryset, action, text=""):
         done, refused = [], []
         for card in queryset:
@@ -554,10 +558,26 @@ class SourceAdmin(GuardedAdmin):
 
 
 @admin.register(Topic, Place)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(SafeActionsMixin, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+    # Published cards show their topics and places: those in use change with the cards.
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or not obj.on_record())
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or not obj.on_record())
+
+    def delete_queryset(self, request, queryset):
+        try:
+            super().delete_queryset(request, queryset)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
 
 
 @admin.register(Correction)

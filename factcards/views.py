@@ -65,7 +65,9 @@ def card_list(request):
 
     # The fragments carry nothing personal (no nonce, no token): kept as HTML per
     # publication and query string, so a warm list renders almost nothing.
-    variant = filtered_by([sorted(request.GET.lists()), bool(request.htmx), focus_results])
+    known = {"q", "page", "more", "date_from", "date_to", "disagree", "sort", *FACETS}
+    asked = sorted((name, values) for name, values in request.GET.lists() if name in known)
+    variant = filtered_by([asked, bool(request.htmx), focus_results])
 
     def fragment(name):
         return cached_by_publication(
@@ -151,7 +153,9 @@ def per_publication(view):
 
     @wraps(view)
     def cached_view(request, *args, **kwargs):
-        key = publication_key(f"page:{filtered_by(request.get_full_path())}", request)
+        # Host and scheme shape the links inside; other query parameters don't matter.
+        url = request.build_absolute_uri(request.path)
+        key = publication_key(f"page:{filtered_by([url, request.GET.get('p')])}", request)
         response = cache_get(key)
         if response is None:
             response = view(request, *args, **kwargs)

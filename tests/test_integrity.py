@@ -15,7 +15,14 @@ from factcards.admin import FactCardAdminForm, SourceAdmin
 from factcards.models import Citation, Correction, EditConflict, FactCard, WorkflowError
 
 from .admin_forms import change_form_data
-from .factories import CitationFactory, FactCardFactory, SourceFactory, UserFactory, publish
+from .factories import (
+    CitationFactory,
+    FactCardFactory,
+    SourceFactory,
+    TopicFactory,
+    UserFactory,
+    publish,
+)
 
 CHANGELIST = reverse("admin:factcards_factcard_changelist")
 
@@ -502,7 +509,7 @@ def test_a_list_action_on_a_forged_selection_is_refused_not_a_crash(no_raise, ed
     data = {"action": "publish", ACTION_CHECKBOX_NAME: [selected]}
     response = no_raise.post(CHANGELIST, data, follow=True)
     assert response.status_code == 200
-    assert "Select cards from the list" in messages_of(response)
+    assert "Select items from the list" in messages_of(response)
 
 
 def test_publishing_a_revision_of_a_retracted_card_is_not_offered(
@@ -575,3 +582,88 @@ def test_a_history_page_shows_the_old_version_as_text_not_as_a_form(client, publ
     page = client.get(history_url(published, record)).content.decode()
     assert published.statement in page
     assert 'name="statement"' not in page
+
+
+# --- found by the second attack --------------------------------------------------------
+
+
+def test_a_source_text_dropping_a_cited_excerpt_is_a_form_error_not_a_crash(
+    no_raise, published, editor
+):
+    source = published.citations.get().source
+    no_raise.force_login(editor)
+    data = {
+        **source_form_data(source, full_text="Nothing here matches."),
+        "version": source.version,
+    }
+    response = no_raise.post(reverse("admin:factcards_source_change", args=[source.pk]), data)
+    assert response.status_code == 200
+    assert "word for word" in response.content.decode()
+    assert "Nothing here matches." in response.content.decode()  # what was typed is kept
+    assert type(source).objects.get(pk=source.pk).full_text == ""
+
+
+def test_a_topic_that_published_cards_carry_cannot_be_renamed(published, reporter, other_editor):
+    topic = TopicFactory(name="Peacekeeping mission")
+    revision = published.start_revision(reporter)
+    revision.topics.add(topic)
+    revision.submit(reporter)
+    revision.publish(other_editor)
+    topic.name = "Occupation force"
+    with pytest.raises(WorkflowError, match="renaming or deleting it"):
+        topic.save()
+    assert type(topic).objects.get(pk=topic.pk).name == "Peacekeeping mission"
+
+
+@pytest.mark.parametrize(
+    "changelist, action, selected",
+    [
+        ("admin:factcards_source_changelist", "delete_selected", "abc"),
+        ("admin:factcards_topic_changelist", "delete_selected", ""),
+        ("admin:factcards_factcard_changelist", "publish", "9" * 23),
+        ("admin:factcards_source_changelist", "delete_selected", "9" * 23),
+    ],
+)
+def test_forged_selections_on_every_list_are_a_message(
+    no_raise, superuser, changelist, action, selected
+):
+    no_raise.force_login(superuser)
+    data = {"action": action, ACTION_CHECKBOX_NAME: [selected], "post": "yes"}
+    response = no_raise.post(reverse(changelist), data, follow=True)
+    assert response.status_code == 200
+    assert "Select items from the list" in messages_of(response)
+
+
+def test_the_feed_names_the_host_it_was_asked_on(client, published, settings):
+    settings.ALLOWED_HOSTS = ["localhost", "testserver"]
+    first = client.get("/feed/", HTTP_HOST="localhost").content.decode()
+    second = client.get("/feed/").content.decode()
+    assert "http://localhost/cards/" in first
+    assert "http://testserver/cards/" in second and "http://localhost/" not in second
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("trial", range(4))
+def test_a_source_saved_while_a_revision_citing_it_is_approved_never_crashes(
+    editorial_groups, trial
+):
+    reporter = UserFactory(group="Reporters")
+    approver, source_editor = UserFactory(group="Editors"), UserFactory(group="Editors")
+    card = publish(FactCardFactory(created_by=reporter))
+    revision = card.start_revision(reporter)
+    revision.context = "More context."
+    revision.save(by=reporter)
+    revision.submit(reporter)
+    source = revision.citations.get().source
+
+    def edit_source():
+        copy = type(source).objects.get(pk=source.pk)
+        copy.title = "A corrected headline"
+        copy.save(by=source_editor)
+
+    outcomes = race(edit_source, lambda: reload(revision).publish(approver))
+
+    assert "crashed" not in " ".join(outcomes)
+    assert type(source).objects.get(pk=source.pk).title == "A corrected headline" or (
+        "refused" in outcomes
+    )

@@ -72,6 +72,7 @@ class Source(models.Model):
     # Optimistic locking, as for cards: a save from a stale copy is refused.
     version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords(excluded_fields=["version"])
+    conflict_message, gone_message = SOURCE_CONFLICT, SOURCE_GONE
     objects = SourceQuerySet.as_manager()
 
     class Meta:
@@ -115,21 +116,25 @@ class Source(models.Model):
             stored = Source.objects.get(pk=self.pk)
             self.version = stored.version
             changed = any(getattr(stored, name) != getattr(self, name) for name in SOURCE_FIELDS)
-            if changed:
-                self._require_author(author)
-                self._require_excerpts_in_text()
+            if not changed:
+                return super().save(*args, **kwargs)
+            # The cards citing it, locked until this commits: none is published, approved
+            # or deleted half-way through this change.
+            cards = FactCard.objects.filter(pk__in=self.citations.values("card"))
+            cards.lock_rows()
+            self._require_author(author)
+            self._require_excerpts_in_text()
             self._history_user = author
             super().save(*args, **kwargs)
-            if changed:
-                cards = FactCard.objects.filter(pk__in=self.citations.values("card"))
-                in_work = list(cards.filter(status__in=EDITABLE).values_list("pk", flat=True))
-                FactCard.objects.filter(pk__in=in_work)._claim(last_edited_by=author)
-                FactCard.editors.through.objects.bulk_create(
-                    [FactCard.editors.through(factcard_id=pk, user_id=author.pk) for pk in in_work],
-                    ignore_conflicts=True,
-                )
-                if cards.filter(status__in=LOCKED)._claim():
-                    Publication.bump()
+            in_work = cards.filter(status__in=EDITABLE)
+            in_work = list(in_work.values_list("pk", flat=True))
+            FactCard.objects.filter(pk__in=in_work)._claim(last_edited_by=author)
+            FactCard.editors.through.objects.bulk_create(
+                [FactCard.editors.through(factcard_id=pk, user_id=author.pk) for pk in in_work],
+                ignore_conflicts=True,
+            )
+            if cards.filter(status__in=LOCKED)._claim():
+                Publication.bump()
 
     def _require_author(self, author):
         """Refuse an author who may not change every card citing this source as it stands."""
@@ -157,6 +162,11 @@ class Source(models.Model):
                     + "; ".join(f"“{statement}”" for statement in missing[:5])
                 }
             )
+
+    def clean(self):
+        super().clean()
+        if self.pk:
+            self._require_excerpts_in_text()
 
     def editable_by(self, user):
         """Whether this user may change this source as it stands in the database: they must

@@ -5,8 +5,8 @@ from django.db import models
 from .locking import LOCKED, WorkflowError
 
 IN_USE_MESSAGE = (
-    "Published cards carry this %(tag)s: deleting it would change them without review. "
-    "Revise those cards first."
+    "Published cards carry this %(tag)s: renaming or deleting it would change them without "
+    "review. Add a new %(tag)s and revise those cards instead."
 )
 
 
@@ -31,12 +31,23 @@ class Tag(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        if self.pk:
+            stored = type(self).objects.filter(pk=self.pk).values("name", "slug").first()
+            if stored and stored != {"name": self.name, "slug": self.slug}:
+                self.refuse_if_on_record()
+        return super().save(*args, **kwargs)
+
     def delete(self, *args, **kwargs):
         self.refuse_if_on_record()
         return super().delete(*args, **kwargs)
 
+    def on_record(self):
+        """Whether published (or retracted) cards carry it: then it changes only with them."""
+        return self.cards.filter(status__in=LOCKED).exists()
+
     def refuse_if_on_record(self):
-        if self.cards.filter(status__in=LOCKED).exists():
+        if self.on_record():
             raise WorkflowError(
                 IN_USE_MESSAGE, code="tag_in_use", params={"tag": self._meta.verbose_name}
             )
