@@ -7,8 +7,8 @@ from functools import cache, wraps
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Prefetch
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
@@ -133,18 +133,33 @@ def facet_options(bound_field, counts, expanded):
 
 @require_GET
 def card_detail(request, slug):
+    site = request.build_absolute_uri("/")  # the links inside are absolute
+    parts = cached_by_publication(
+        f"card:{filtered_by([slug, site])}", lambda: card_page_parts(request, slug), request
+    )
+    if not parts:
+        raise Http404("No card on record at this address.")
+    return render(request, "factcards/card_detail.html", {"parts": parts})
+
+
+def card_page_parts(request, slug):
+    """The card page's pieces as HTML, kept until the next publication; {} when there is no
+    card on record at this slug (kept too, so a missing card costs no query either)."""
     queryset = FactCard.objects.on_record().with_sources().prefetch_related("topics", "places")
-    card = get_object_or_404(queryset, slug=slug)
-    related = FactCard.objects.related_to(card)
+    card = queryset.filter(slug=slug).first()
+    if card is None:
+        return {}
     url = request.build_absolute_uri(card.get_absolute_url())
     context = {
         "card": card,
-        "related": related,
-        "card_url": url,
-        "json_ld": json_for_script(card.json_ld(url)),
+        "related": FactCard.objects.related_to(card),
         "embed": embed_codes(request, card),
     }
-    return render(request, "factcards/card_detail.html", context)
+    parts = {
+        name: render_to_string(f"factcards/card_detail.html#{name}", context, request)
+        for name in ("title", "description", "meta", "content")
+    }
+    return {**parts, "json_ld": json_for_script(card.json_ld(url))}
 
 
 def per_publication(view):

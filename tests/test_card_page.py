@@ -5,7 +5,14 @@ from django.urls import reverse
 
 from factcards.models import Citation, FactCard
 
-from .factories import CitationFactory, FactCardFactory, SourceFactory, TopicFactory, publish
+from .factories import (
+    CitationFactory,
+    FactCardFactory,
+    SourceFactory,
+    TopicFactory,
+    UserFactory,
+    publish,
+)
 
 
 @pytest.fixture
@@ -174,3 +181,21 @@ def test_unpublished_cards_are_absent_from_feed_and_sitemap(client, card, report
 def test_healthz_checks_the_database(client, db):
     response = client.get(reverse("healthz"))
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_a_card_page_reads_one_row_until_the_next_publication(
+    client, card, django_assert_num_queries
+):
+    url = reverse("card_detail", args=[card.slug])
+    client.get(url)
+    with django_assert_num_queries(1):  # the publication counter
+        assert client.get(url).status_code == 200
+    topic = TopicFactory(slug="mission")
+    other = FactCardFactory(statement="Another card on the mission.")
+    other.topics.add(topic)
+    revision = card.start_revision(card.created_by)
+    revision.topics.add(topic)
+    revision.submit(card.created_by)
+    revision.publish(UserFactory(group="Editors"))
+    publish(other)
+    assert "Another card on the mission." in client.get(url).content.decode()
