@@ -1,6 +1,31 @@
-"""Fill in an admin change form the way a browser would, from the page the admin served."""
+"""Use the admin as a browser does: fill in its forms from the pages it served, take steps."""
 
 import datetime
+
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+CHANGELIST = reverse("admin:factcards_factcard_changelist")
+
+
+def change_url(card):
+    return reverse("admin:factcards_factcard_change", args=[card.pk])
+
+
+def step_url(card, action):
+    return reverse("admin:factcards_factcard_workflow", args=[card.pk, action])
+
+
+def confirm(client, card, action, **data):
+    """Take a step as a browser does: open its confirmation page, then send it back."""
+    page = client.get(step_url(card, action))
+    version = page.context["form"]["version"].value()
+    return client.post(step_url(card, action), {"version": version, **data}, follow=True)
+
+
+def messages_of(response):
+    """The messages shown with this response, as one text."""
+    return " ".join(str(m) for m in get_messages(response.wsgi_request))
 
 
 def _value(bound_field):

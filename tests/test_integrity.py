@@ -4,7 +4,6 @@ import threading
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.forms.models import model_to_dict
@@ -14,7 +13,7 @@ from django.urls import reverse
 from factcards.admin import FactCardAdminForm, SourceAdmin
 from factcards.models import Citation, Correction, EditConflict, FactCard, WorkflowError
 
-from .admin_forms import change_form_data
+from .admin_forms import CHANGELIST, change_form_data, change_url, confirm, messages_of, step_url
 from .factories import (
     CitationFactory,
     FactCardFactory,
@@ -24,30 +23,9 @@ from .factories import (
     publish,
 )
 
-CHANGELIST = reverse("admin:factcards_factcard_changelist")
-
 
 def reload(card):
     return FactCard.objects.get(pk=card.pk)
-
-
-def change_url(card):
-    return reverse("admin:factcards_factcard_change", args=[card.pk])
-
-
-def step_url(card, action):
-    return reverse("admin:factcards_factcard_workflow", args=[card.pk, action])
-
-
-def confirm(client, card, action, **data):
-    """Take a step as a browser does: open its confirmation page, then send it back."""
-    page = client.get(step_url(card, action))
-    version = page.context["form"]["version"].value()
-    return client.post(step_url(card, action), {"version": version, **data}, follow=True)
-
-
-def messages_of(response):
-    return " ".join(str(m) for m in get_messages(response.wsgi_request))
 
 
 def row(card):
