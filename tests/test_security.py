@@ -45,3 +45,12 @@ def test_pages_cannot_be_framed(client, card, admin_user, name):
     response = client.get(reverse(name))
     assert response["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+
+
+def test_public_pages_are_sent_compressed_and_the_desk_is_not(admin_client, db):
+    public = admin_client.get("/", HTTP_ACCEPT_ENCODING="gzip")
+    assert public["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in public["Vary"]
+    desk = admin_client.get("/admin/", HTTP_ACCEPT_ENCODING="gzip")
+    assert desk.status_code == 200
+    assert not desk.has_header("Content-Encoding")
