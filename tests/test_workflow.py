@@ -402,3 +402,12 @@ def test_a_topic_that_published_cards_carry_cannot_be_deleted(published, reporte
     ):
         type(topic).objects.filter(pk=topic.pk).delete()
     assert list(reload(published).topics.all()) == [topic]
+
+
+def test_a_save_that_changes_nothing_still_needs_someone_allowed_to_edit(draft, other_reporter):
+    card = reload(draft)
+    with pytest.raises(WorkflowError, match="no longer edit"):
+        card.save(by=other_reporter)
+    with pytest.raises(WorkflowError, match="Say who makes this change"):
+        reload(draft).save()
+    assert reload(draft).version == draft.version

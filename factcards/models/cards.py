@@ -358,8 +358,9 @@ class FactCard(models.Model):
                         "steps (submit, publish, return, retract).",
                         code="workflow_fields",
                     )
+                # Even a save that changes nothing is someone's, and must be theirs to make.
+                stored._require_author(author)
                 if changed:
-                    stored._require_author(author)
                     self.last_edited_by = author
             elif changed and step != "apply_revision":
                 raise WorkflowError(
