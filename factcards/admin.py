@@ -28,7 +28,7 @@ from .models import (
     Source,
     Topic,
 )
-from .models.locking import CONFLICT_MESSAGE, GONE_MESSAGE
+from .models.locking import CONFLICT_MESSAGE, GONE_MESSAGE, LOCKED
 from .models.sources import SOURCE_FIELDS
 from .workflow import ASKS, STEPS, steps_for, take
 
@@ -307,6 +307,13 @@ class FactCardAdmin(GuardedAdmin):
                 )
             )
         return fieldsets
+
+    def view_on_site(self, card):
+        """The public page once the card is on record; before that, the preview (the public
+        page of a draft is a 404)."""
+        if card.status in LOCKED:
+            return card.get_absolute_url()
+        return reverse("admin:factcards_factcard_preview", args=[card.pk])
 
     def get_prepopulated_fields(self, request, obj=None):
         return {} if obj else {"slug": ["statement"]}

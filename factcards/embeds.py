@@ -157,7 +157,9 @@ def slug_from_url(request):
     url = request.GET.get("url", "")
     try:
         parts = urlsplit(url)
-        match = resolve(parts.path)
+        # A card's address pasted without its trailing slash is still that card.
+        path = parts.path if parts.path.endswith("/") else parts.path + "/"
+        match = resolve(path)
     except (ValueError, Resolver404):
         return None
     if parts.scheme not in ("http", "https") or parts.netloc != request.get_host():
@@ -202,17 +204,31 @@ def estimate_height(card, width):
 
 
 def blockquote_html(card, card_url):
-    """The fallback every embed code carries: the fact and its link, readable without a frame."""
+    """The fallback every embed code carries: the fact and its link, readable without a frame;
+    for a retracted card, the retraction first."""
     value = card.display_value()
+    notice = retraction_notice(card)
     return (
-        f'<blockquote class="factcard"><p><a href="{escape(card_url)}">{escape(card.statement)}'
-        "</a></p>" + (f"<p>{escape(value)}</p>" if value else "") + "</blockquote>"
+        '<blockquote class="factcard">'
+        + (f"<p><strong>Retracted:</strong> {escape(notice)}</p>" if notice is not None else "")
+        + f'<p><a href="{escape(card_url)}">{escape(card.statement)}</a></p>'
+        + (f"<p>{escape(value)}</p>" if value else "")
+        + "</blockquote>"
     )
+
+
+def retraction_notice(card):
+    """The public retraction note of a retracted card ("" if none was kept), else None."""
+    if card.status != card.Status.RETRACTED:
+        return None
+    notes = [c.note for c in card.corrections.all() if c.kind == "retraction"]
+    return notes[0] if notes else ""
 
 
 def iframe_html(card, embed_url, width, height, **attributes):
     attrs = "".join(
-        f' {name.replace("_", "-")}="{escape(value)}"' for name, value in attributes.items()
+        f' {name.rstrip("_").replace("_", "-")}="{escape(value)}"'
+        for name, value in attributes.items()
     )
     return (
         f'<iframe src="{escape(embed_url)}" title="Fact card: {escape(card.statement)}" '
@@ -288,7 +304,9 @@ def oembed(request):
     data = {
         "version": "1.0",
         "type": "rich",
-        "title": card.statement,
+        "title": card.statement
+        if retraction_notice(card) is None
+        else f"Retracted: {card.statement}",
         "provider_name": settings.FACTCARDS_SITE_NAME,
         "provider_url": request.build_absolute_uri("/"),
         "cache_age": settings.FACTCARDS_OEMBED_CACHE_AGE,

@@ -45,7 +45,8 @@ class CardFeed(Feed):
         return f"{link}#correction-{item.pk}" if isinstance(item, Correction) else link
 
     def item_guid(self, item):
-        return f"{type(item).__name__.lower()}-{item.pk}"
+        # An Atom id must be an IRI; it stays the same whatever the site's address.
+        return f"urn:factcards:{type(item).__name__.lower()}:{item.pk}"
 
     item_guid_is_permalink = False
 

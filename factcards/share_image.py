@@ -71,8 +71,7 @@ def render_share_image(card):
             draw.text((MARGIN, y), line, font=face, fill=ACCENT)
             y += int(face.size * 1.2)
 
-    sources = ", ".join(s.outlet or s.byline for s in card.sources() if s.outlet or s.byline)
-    footer = f"Sources: {sources}" if sources else f"{len(card.sources())} sources quoted"
+    footer = sources_line(card)
     face = font(28)
     draw.line([MARGIN, HEIGHT - 96, WIDTH - MARGIN, HEIGHT - 96], fill="#dedbd2", width=2)
     draw.text(
@@ -86,3 +85,10 @@ def render_share_image(card):
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
+
+
+def sources_line(card):
+    """The image's footer: who published the sources, or how many there are."""
+    sources = ", ".join(s.outlet or s.byline for s in card.sources() if s.outlet or s.byline)
+    count = len(card.sources())
+    return f"Sources: {sources}" if sources else f"{count} source{'s' * (count != 1)} quoted"

@@ -6,6 +6,8 @@ version in one UPDATE, so no path (change form, history page, list action, shell
 load, API) can change a locked card or overwrite someone else's save.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -664,11 +666,15 @@ class FactCard(models.Model):
     def revision_diff(self):
         """(label, published, proposed) for every field and citation the revision changes."""
         original = self.revision_of
+
+        def shown(value):
+            return format_number(value) if isinstance(value, Decimal) else value
+
         rows = [
             (
                 str(self._meta.get_field(name).verbose_name),
-                getattr(original, name),
-                getattr(self, name),
+                shown(getattr(original, name)),
+                shown(getattr(self, name)),
             )
             for name in REVISED_FIELDS
             if getattr(original, name) != getattr(self, name)

@@ -1,0 +1,77 @@
+"""Rough edges a newcomer's trial found (issue 8): each fixed, each pinned."""
+
+import json
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from factcards.models import FactCard
+
+from .admin_forms import change_url
+from .factories import published_card
+
+
+def oembed(client, url, **params):
+    return client.get("/oembed/?" + urlencode({"url": url, **params}))
+
+
+def test_a_retracted_cards_oembed_says_it_was_retracted(client, db, other_editor):
+    card = published_card(slug="contingent")
+    card.retract(other_editor, "The figure was misattributed.")
+    data = json.loads(oembed(client, "http://testserver/cards/contingent/").content)
+    assert data["title"].startswith("Retracted: ")
+    assert "<strong>Retracted:</strong> The figure was misattributed." in data["html"]
+
+
+def test_a_retracted_cards_embed_code_carries_the_notice(client, db, other_editor):
+    card = published_card(slug="contingent")
+    card.retract(other_editor, "The figure was misattributed.")
+    page = client.get(reverse("card_detail", args=["contingent"])).content.decode()
+    assert "&lt;strong&gt;Retracted:&lt;/strong&gt; The figure was misattributed." in page
+
+
+def test_the_oembed_iframe_has_a_well_formed_class_attribute(client, db):
+    published_card(slug="contingent")
+    html = json.loads(oembed(client, "http://testserver/cards/contingent/").content)["html"]
+    assert 'class="factcard-embed"' in html
+    assert "class-=" not in html
+
+
+def test_oembed_finds_a_card_url_pasted_without_its_trailing_slash(client, db):
+    published_card(slug="contingent")
+    assert oembed(client, "http://testserver/cards/contingent").status_code == 200
+
+
+def test_the_revision_diff_shows_numbers_as_readers_read_them(client, db, reporter):
+    card = published_card(slug="contingent", value=2)
+    revision = card.start_revision(reporter)
+    revision.value = 30
+    revision.save(by=reporter)
+    client.force_login(reporter)
+    page = client.get(change_url(revision)).content.decode()
+    assert "<del>2</del>" in page and "<ins>30</ins>" in page
+    assert "2.0000" not in page
+
+
+def test_view_on_site_for_a_draft_leads_to_its_preview(client, draft, reporter):
+    client.force_login(reporter)
+    page = client.get(change_url(draft)).content.decode()
+    preview = reverse("admin:factcards_factcard_preview", args=[draft.pk])
+    assert f'href="{preview}"' in page
+    assert FactCard.objects.get(pk=draft.pk).get_absolute_url() not in page
+
+
+def test_feed_entry_ids_are_iris(client, db):
+    published_card(slug="contingent")
+    feed = client.get("/feed/").content.decode()
+    assert "<id>urn:factcards:factcard:" in feed
+
+
+def test_the_share_image_counts_one_unnamed_source_in_the_singular(db):
+    from factcards.share_image import sources_line
+
+    from .factories import CitationFactory, FactCardFactory, SourceFactory
+
+    card = FactCardFactory(citations=0)
+    CitationFactory(card=card, source=SourceFactory(outlet="", byline=""))
+    assert sources_line(card) == "1 source quoted"
