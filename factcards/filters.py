@@ -1,6 +1,7 @@
 """The one FilterSet behind the public list (and, later, the JSON API): never filter twice."""
 
 import django_filters
+import django_filters.fields
 from django import forms
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
@@ -34,6 +35,18 @@ def outlet_choices():
     return [(name, name) for name in sorted(names)]
 
 
+class OpenChoiceField(django_filters.fields.ChoiceField):
+    """Radio choices that also accept a name no published card carries any more: an old
+    shared link then shows "no cards", not an error."""
+
+    def valid_value(self, value):
+        return True
+
+
+class OpenChoiceFilter(django_filters.ChoiceFilter):
+    field_class = OpenChoiceField
+
+
 def cites(**source_lookup):
     """An Exists() that is true for cards with a citation matching the lookup."""
     return Exists(Citation.objects.filter(card=OuterRef("pk"), **source_lookup))
@@ -51,21 +64,21 @@ class FactCardFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         choices=FactCard.Kind.choices, empty_label="All kinds", widget=forms.RadioSelect
     )
-    topic = django_filters.ChoiceFilter(
+    topic = OpenChoiceFilter(
         field_name="topics__slug",
         label="Topic",
         choices=[],
         empty_label="All topics",
         widget=forms.RadioSelect,
     )
-    place = django_filters.ChoiceFilter(
+    place = OpenChoiceFilter(
         field_name="places__slug",
         label="Place",
         choices=[],
         empty_label="All places",
         widget=forms.RadioSelect,
     )
-    outlet = django_filters.ChoiceFilter(
+    outlet = OpenChoiceFilter(
         label="Outlet or agency",
         method="by_outlet",
         choices=[],

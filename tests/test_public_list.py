@@ -230,7 +230,6 @@ def test_result_count_is_announced_to_screen_readers(client, cards):
         {"kind": "nonsense"},
         {"date_from": "2024-13-45"},
         {"date_to": "99999-01-01"},
-        {"topic": "no-such-topic"},
         {"sort": "random"},
         {"q": "x" * 10_000},
         {"q": "nul\x00byte"},
@@ -280,3 +279,17 @@ def test_query_count_does_not_grow_with_page_size(
     with django_assert_num_queries(1):
         response = client.get(LIST, {"topic": "t"})
     assert len(response.context["page"].object_list) == size
+
+
+def test_an_old_link_to_a_topic_no_card_carries_any_more_shows_no_cards(client, cards):
+    response = client.get(LIST, {"topic": "no-such-topic"})
+    page = response.content.decode()
+    assert shown(response) == []
+    assert "No cards match these filters." in page
+    assert "could not be read" not in page
+
+
+def test_filter_errors_name_the_filter_as_readers_see_it(client, cards):
+    page = client.get(LIST, {"date_from": "2024-13-45"}).content.decode()
+    assert "Fact dated from: Enter a valid date." in page
+    assert "date_from:" not in page
