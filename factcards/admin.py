@@ -248,7 +248,7 @@ class FactCardAdmin(GuardedAdmin):
         "revised_at",
         "review_comment",
     ]
-    history_list_display = ["status"]
+    history_list_display = ["status_of_version"]
     change_form_template = "admin/factcards/factcard/change_form.html"
     ordering = ["-updated_at"]
 
@@ -320,6 +320,11 @@ class FactCardAdmin(GuardedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("revision_of")
+
+    @admin.display(description="status")
+    def status_of_version(self, record):
+        """The history list's status column, as the desk names statuses."""
+        return record.get_status_display()
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, card):

@@ -75,3 +75,12 @@ def test_the_share_image_counts_one_unnamed_source_in_the_singular(db):
     card = FactCardFactory(citations=0)
     CitationFactory(card=card, source=SourceFactory(outlet="", byline=""))
     assert sources_line(card) == "1 source quoted"
+
+
+def test_the_history_list_reads_without_raw_values_or_none(client, db, reporter):
+    card = published_card(slug="contingent")
+    client.force_login(reporter)
+    page = client.get(f"/admin/factcards/factcard/{card.pk}/history/").content.decode()
+    assert "In review" in page and "Published" in page
+    assert "in_review" not in page
+    assert ">None<" not in page.replace(" ", "").replace("\n", "")
