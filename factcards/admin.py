@@ -404,6 +404,8 @@ class FactCardAdmin(GuardedAdmin):
                 for step in steps_for(card, request.user)
             ]
             context["preview_url"] = reverse("admin:factcards_factcard_preview", args=[card.pk])
+            if card.status == FactCard.Status.DRAFT:
+                context["not_ready"] = list(card.missing_values().values())
             if card.is_revision:
                 context["revision_diff"] = card.revision_diff()
             if card.status == FactCard.Status.PUBLISHED:

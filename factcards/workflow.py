@@ -72,6 +72,9 @@ def reviser(card, user):
 
 
 def submit(card, by, text):
+    missing = card.missing_values()
+    if missing:
+        raise WorkflowError("Not ready for review: " + " ".join(missing.values()), code="not_ready")
     card.status = IN_REVIEW
     card.review_comment = ""
 

@@ -193,7 +193,7 @@ def test_history_shows_who_changed_what(client, in_review, editor, reporter):
     response = client.get(reverse("admin:factcards_factcard_history", args=[in_review.pk]))
     page = response.content.decode()
     assert "eve" in page and "rita" in page
-    assert "in_review" in page and "published" in page
+    assert "In review" in page and "Published" in page
 
 
 @pytest.mark.parametrize(
@@ -238,3 +238,22 @@ def test_public_corrections_cannot_be_rewritten_in_the_admin(client, published, 
     assert 'name="_save"' not in client.get(url).content.decode()
     client.post(url, {"note": "Rewritten."})
     assert published.corrections.get().note == "Withdrawn."
+
+
+def test_a_half_finished_draft_saves_and_lists_what_it_lacks(client, reporter):
+    client.force_login(reporter)
+    data = {
+        "statement": "Peskov confirmed the withdrawal.",
+        "slug": "peskov-confirmed",
+        "kind": "quote",
+        "version": "1",
+        "citations-TOTAL_FORMS": "0",
+        "citations-INITIAL_FORMS": "0",
+        "corrections-TOTAL_FORMS": "0",
+        "corrections-INITIAL_FORMS": "0",
+    }
+    assert client.post(reverse("admin:factcards_factcard_add"), data).status_code == 302
+    card = FactCard.objects.get(slug="peskov-confirmed")
+    page = client.get(change_url(card)).content.decode()
+    assert "Not ready to submit" in page
+    assert "A quote needs its speaker." in page

@@ -565,7 +565,12 @@ class FactCard(models.Model):
         return self.revised_at or self.published_at
 
     def value_errors(self):
-        """What the typed value lacks for this kind, as {field: message}."""
+        """What is wrong with the typed value, or what it lacks for this kind, as
+        {field: message}: nothing of it may be missing at submit and publish."""
+        return {**self.missing_values(), **self.value_mistakes()}
+
+    def missing_values(self):
+        """What the kind asks for and the card lacks yet: a draft may be saved without it."""
         errors = {}
         if self.kind == self.Kind.FIGURE and self.value is None:
             errors["value"] = "A figure needs its number."
@@ -578,6 +583,11 @@ class FactCard(models.Model):
                 errors["quotation"] = "A quote needs the quoted words."
         if self.kind == self.Kind.DOCUMENT and not self.document_title.strip():
             errors["document_title"] = "A document card needs the document's name."
+        return errors
+
+    def value_mistakes(self):
+        """What is wrong with what was typed, whatever the card's stage."""
+        errors = {}
         for field in ("value_date", "value_date_end"):
             problem = precision_problem(getattr(self, field), self.date_precision)
             if problem:
@@ -589,7 +599,7 @@ class FactCard(models.Model):
         return errors
 
     def clean(self):
-        errors = self.value_errors()
+        errors = self.value_mistakes()
         if not self.is_revision and not self.slug:
             errors["slug"] = "Give the card a slug: it becomes the card's address."
         if self.statement and not self.statement.strip():
