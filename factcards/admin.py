@@ -467,7 +467,9 @@ class FactCardAdmin(GuardedAdmin):
             "cards": [card],
             "label": step.label,
             "form": form,
-            "refusal": step.refusal(card, request.user),
+            "refusal": step.refusal(card, request.user)
+            or (" ".join(card.publication_errors()) if action == "publish" else None),
+            "card": card,
             "change_url": change_url,
             "revision_diff": card.revision_diff() if card.is_revision else None,
         }
@@ -507,12 +509,12 @@ class FactCardAdmin(GuardedAdmin):
             self.message_user(request, f"“{card}” was not {past}: {reason}", messages.ERROR)
 
     def ask_then_apply(self, request, queryset, action):
-        """For steps that need a comment or note: ask on an intermediate page first."""
+        """Steps that need a comment or a note, and publishing: confirm on a page first."""
         step = STEPS[action]
         data = request.POST if request.POST.get("confirm") else None
         form = StepForm(data, step=step, versioned=False)
         if form.is_bound and form.is_valid():
-            return self.apply_step(request, queryset, action, form.cleaned_data["text"])
+            return self.apply_step(request, queryset, action, form.cleaned_data.get("text", ""))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -529,9 +531,9 @@ class FactCardAdmin(GuardedAdmin):
     def submit_for_review(self, request, queryset):
         self.apply_step(request, queryset, "submit")
 
-    @admin.action(description="Publish selected cards", permissions=["publish"])
+    @admin.action(description="Publish selected cards…", permissions=["publish"])
     def publish(self, request, queryset):
-        self.apply_step(request, queryset, "publish")
+        return self.ask_then_apply(request, queryset, "publish")
 
     @admin.action(description="Return selected cards to draft…", permissions=["publish"])
     def return_to_draft(self, request, queryset):

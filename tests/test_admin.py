@@ -71,7 +71,7 @@ def test_publish_list_action_reports_each_card_done_or_refused(client, reporter,
     client.force_login(editor)
     response = client.post(
         CHANGELIST,
-        {"action": "publish", ACTION_CHECKBOX_NAME: [theirs.pk, mine.pk]},
+        {"action": "publish", ACTION_CHECKBOX_NAME: [theirs.pk, mine.pk], "confirm": "yes"},
         follow=True,
     )
     text = messages_of(response)
@@ -89,7 +89,11 @@ def test_bulk_publish_refuses_drafts_and_publishes_the_rest(client, reporter, ed
     client.force_login(editor)
     client.post(
         CHANGELIST,
-        {"action": "publish", ACTION_CHECKBOX_NAME: [c.pk for c in [*ready, still_draft]]},
+        {
+            "action": "publish",
+            ACTION_CHECKBOX_NAME: [c.pk for c in [*ready, still_draft]],
+            "confirm": "yes",
+        },
     )
     assert FactCard.objects.published().count() == 3
     assert status_of(still_draft) == "draft"
@@ -257,3 +261,21 @@ def test_a_half_finished_draft_saves_and_lists_what_it_lacks(client, reporter):
     page = client.get(change_url(card)).content.decode()
     assert "Not ready to submit" in page
     assert "A quote needs its speaker." in page
+
+
+def test_bulk_publish_asks_for_confirmation_first(client, in_review, editor):
+    client.force_login(editor)
+    data = {"action": "publish", ACTION_CHECKBOX_NAME: [in_review.pk]}
+    page = client.post(CHANGELIST, data).content.decode()
+    assert 'value="Publish"' in page
+    assert status_of(in_review) == "in_review"
+
+
+def test_the_publish_confirmation_shows_the_card_and_what_blocks_it(client, reporter, editor):
+    card = FactCardFactory(created_by=reporter, citations=0)
+    card.submit(reporter)
+    client.force_login(editor)
+    page = client.get(step_url(card, "publish")).content.decode()
+    assert "As readers will see it" in page and card.statement in page
+    assert "needs at least one supporting citation" in page
+    assert 'value="Publish"' not in page

@@ -353,7 +353,9 @@ def test_publish_list_action_refuses_a_card_the_editor_edited(
     edit_in_admin(client, other_editor, in_review, context="Under the 2020 ceasefire.")
     client.force_login(editor)
     response = client.post(
-        CHANGELIST, {"action": "publish", ACTION_CHECKBOX_NAME: [in_review.pk]}, follow=True
+        CHANGELIST,
+        {"action": "publish", ACTION_CHECKBOX_NAME: [in_review.pk], "confirm": "yes"},
+        follow=True,
     )
     assert "was not published" in messages_of(response)
     assert reload(in_review).status == FactCard.Status.IN_REVIEW
