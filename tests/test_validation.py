@@ -178,3 +178,43 @@ def test_database_refuses_an_empty_excerpt_even_past_validation():
     card = FactCardFactory(citations=0)
     with pytest.raises(IntegrityError), transaction.atomic():
         Citation.objects.create(card=card, source=SourceFactory(), excerpt="")
+
+
+# --- an excerpt that is not word for word: say where, and offer the source's words ------
+
+ARTICLE = (
+    "Russia’s peacekeepers — 1,960 military personnel — began leaving Karabakh. "
+    "“Yes, it’s true,” Peskov said."
+)
+
+
+def excerpt_error(excerpt):
+    source = SourceFactory(full_text=ARTICLE)
+    citation = CitationFactory.build(card=FactCardFactory(), source=source, excerpt=excerpt)
+    with pytest.raises(ValidationError) as error:
+        citation.clean()
+    return error.value.message_dict["excerpt"][0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "peacekeepers - 1,960 military personnel - began",  # hyphens for em dashes
+        '"Yes, it\'s true," Peskov said.',  # straight quotes for curly ones
+        "Russia's  peacekeepers",  # an apostrophe and a double space
+    ],
+)
+def test_an_excerpt_differing_only_in_punctuation_is_offered_the_sources_exact_words(typed):
+    message = excerpt_error(typed)
+    assert "Only punctuation or spacing differs" in message
+    exact = message.split("The source's exact words are: “", 1)[1].rstrip("”")
+    assert exact in ARTICLE
+
+
+@pytest.mark.django_db
+def test_an_excerpt_that_says_something_else_is_shown_where_it_departs():
+    message = excerpt_error("Russia’s peacekeepers — 2,000 soldiers — began leaving")
+    assert "follows the source up to “…russia's peacekeepers - ”" in message
+    assert "you typed “2,000 soldiers" in message
+    assert "the source has “1,960 military personnel" in message

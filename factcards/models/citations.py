@@ -5,7 +5,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from .fields import squash_space
+from .fields import squash_space, verbatim_problem
 from .locking import LOCKED, WorkflowError
 
 
@@ -111,15 +111,10 @@ class Citation(models.Model):
         errors = {}
         if not self.excerpt.strip():
             errors["excerpt"] = "Paste the verbatim excerpt that supports the card."
-        elif (
-            self.source_id
-            and self.source.full_text
-            and not self.source.contains_verbatim(self.excerpt)
-        ):
-            errors["excerpt"] = (
-                "This excerpt does not appear word for word in the source's text. Copy it "
-                "exactly, without paraphrase."
-            )
+        elif self.source_id and self.source.full_text:
+            problem = verbatim_problem(self.excerpt, self.source.full_text)
+            if problem:
+                errors["excerpt"] = problem
         if self.relation == self.Relation.DIFFERS and not self.stated_value.strip():
             errors["stated_value"] = "Say which value this source gives instead."
         if errors:

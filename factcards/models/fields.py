@@ -34,3 +34,61 @@ class WebURLField(models.URLField):
 
 def squash_space(text):
     return re.sub(r"\s+", " ", text).strip()
+
+
+# Typing stands in for typography: straight quotes, hyphens, three dots, plain spaces.
+TYPED_FOR = {
+    **dict.fromkeys("‘’‚‛′", "'"),
+    **dict.fromkeys("“”„‟″«»", '"'),
+    **dict.fromkeys("‐‑‒–—―−", "-"),
+    "…": "...",
+}
+
+
+def typed_form(text):
+    """`text` as typed on a keyboard (lower case, plain punctuation, single spaces), and for
+    each of its characters the index of the original character it came from."""
+    chars, origin = [], []
+    for index, char in enumerate(text):
+        typed = " " if char.isspace() else TYPED_FOR.get(char, char).lower()
+        for piece in typed:
+            if piece == " " and (not chars or chars[-1] == " "):
+                continue
+            chars.append(piece)
+            origin.append(index)
+    return "".join(chars), origin
+
+
+def verbatim_problem(excerpt, text):
+    """Why `excerpt` is not word for word in `text`, for the person who typed it (None when
+    it is): the source's exact words when only punctuation or spacing differ, else where the
+    two part."""
+    if squash_space(excerpt) in squash_space(text):
+        return None
+    typed, _ = typed_form(excerpt.strip())
+    source, origin = typed_form(text)
+    start = source.find(typed)
+    if typed and start >= 0:
+        exact = text[origin[start] : origin[start + len(typed) - 1] + 1]
+        return (
+            "Only punctuation or spacing differs from the source (a hyphen for a dash, "
+            f"straight quotes for curly ones…). The source's exact words are: “{exact}”"
+        )
+    matched = 0
+    while matched < len(typed) and typed[: matched + 1] in source:
+        matched += 1
+    if matched < 12:
+        return (
+            "This excerpt does not appear word for word in the source's text. Copy it "
+            "exactly, without paraphrase."
+        )
+    at = source.find(typed[:matched]) + matched
+    before, yours, theirs = (
+        typed[max(0, matched - 30) : matched],
+        typed[matched : matched + 25],
+        source[at : at + 25],
+    )
+    return (
+        f"This excerpt follows the source up to “…{before}”, then you typed “{yours}” where "
+        f"the source has “{theirs}”. Copy it exactly, without paraphrase."
+    )
