@@ -614,8 +614,3 @@ class CorrectionAdmin(ReadOnlyHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-admin.site.site_header = "factcards: the editorial desk"
-admin.site.site_title = "factcards"
-admin.site.index_title = "Cards, sources and the review queue"

@@ -1,6 +1,15 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class FactcardsConfig(AppConfig):
     name = "factcards"
     verbose_name = "Fact cards"
+    default = True
+
+
+class NewsroomAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, with the editorial desk (factcards.desk) as its home page."""
+
+    default = False
+    default_site = "factcards.desk.NewsroomAdminSite"

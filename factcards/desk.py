@@ -1,0 +1,100 @@
+"""The editorial desk's home: each person's work queue, first thing after signing in.
+
+The admin's own site with one change: its index starts with what this user can act on now,
+read through the same rules the workflow enforces (steps_for's four-eyes, authorship).
+"""
+
+from django.contrib import admin
+from django.db.models import Q
+
+from .models import Correction, FactCard
+
+
+def queues(user):
+    """[(title, help, cards, show_comment)] of the cards this user is expected to act on."""
+    cards = FactCard.objects.select_related("created_by", "revision_of")
+    if FactCard.is_editor(user):
+        return [
+            (
+                "Awaiting your review",
+                "Cards in review that you may publish: you did not write them.",
+                cards.awaiting_review_by(user).order_by("updated_at"),
+                False,
+            ),
+            (
+                "Revisions pending",
+                "Proposed changes to published cards, not yet approved.",
+                cards.filter(revision_of__isnull=False).order_by("-updated_at"),
+                False,
+            ),
+            (
+                "Returned to their authors",
+                "Sent back with a comment; waiting for the author.",
+                cards.filter(status=FactCard.Status.DRAFT)
+                .exclude(review_comment="")
+                .order_by("-updated_at"),
+                True,
+            ),
+        ]
+    mine = cards.filter(created_by=user)
+    returned = Q(status=FactCard.Status.DRAFT) & ~Q(review_comment="")
+    return [
+        (
+            "Returned to you",
+            "An editor sent these back: their comment says what to fix.",
+            mine.filter(returned).order_by("-updated_at"),
+            True,
+        ),
+        (
+            "Your drafts",
+            "Not yet submitted for review.",
+            mine.filter(status=FactCard.Status.DRAFT, review_comment="").order_by("-updated_at"),
+            False,
+        ),
+        (
+            "In review",
+            "Submitted: an editor will publish or return them.",
+            mine.filter(status=FactCard.Status.IN_REVIEW).order_by("-updated_at"),
+            False,
+        ),
+    ]
+
+
+class NewsroomAdminSite(admin.AdminSite):
+    site_header = "factcards: the editorial desk"
+    site_title = "factcards"
+    index_title = "Your desk"
+    index_template = "admin/desk_index.html"
+
+    def index(self, request, extra_context=None):
+        desk = [
+            {
+                "title": title,
+                "help": help_text,
+                "cards": list(cards[:20]),
+                "count": cards.count(),
+                "comments": comments,
+            }
+            for title, help_text, cards, comments in queues(request.user)
+        ]
+        published = FactCard.objects.published().order_by("-published_at")[:5]
+        corrected = (
+            Correction.objects.filter(card__in=FactCard.objects.on_record())
+            .select_related("card")
+            .order_by("-created_at")[:5]
+        )
+        context = {
+            "desk": desk,
+            "recently_published": published,
+            "recently_corrected": corrected,
+            **(extra_context or {}),
+        }
+        return super().index(request, context)
+
+    def each_context(self, request):
+        """Every desk page's sidebar and header count what waits for this user."""
+        context = super().each_context(request)
+        if request.user.is_active and request.user.is_staff:
+            first, *_ = queues(request.user)
+            context["desk_waiting"] = (first[0], first[2].count())
+        return context
