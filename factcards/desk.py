@@ -4,10 +4,20 @@ The admin's own site with one change: its index starts with what this user can a
 read through the same rules the workflow enforces (steps_for's four-eyes, authorship).
 """
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.db.models import Q
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 
-from .models import Correction, FactCard
+from .models import Correction, DeskPreference, FactCard
+
+
+class PreferenceForm(forms.ModelForm):
+    class Meta:
+        model = DeskPreference
+        fields = ["email_me"]
 
 
 def queues(user):
@@ -90,6 +100,24 @@ class NewsroomAdminSite(admin.AdminSite):
             **(extra_context or {}),
         }
         return super().index(request, context)
+
+    def get_urls(self):
+        preferences = self.admin_view(self.preferences_view)
+        return [path("preferences/", preferences, name="desk_preferences"), *super().get_urls()]
+
+    def preferences_view(self, request):
+        """Each member of the desk turns the workflow's emails on or off for themselves."""
+        preference, _ = DeskPreference.objects.get_or_create(user=request.user)
+        form = PreferenceForm(
+            request.POST if request.method == "POST" else None, instance=preference
+        )
+        if request.method == "POST" and form.is_valid():
+            form.save()
+            state = "on" if preference.email_me else "off"
+            messages.success(request, f"Emails about cards are {state}.")
+            return HttpResponseRedirect(reverse("admin:index"))
+        context = {**self.each_context(request), "form": form, "title": "Your emails"}
+        return TemplateResponse(request, "admin/desk_preferences.html", context)
 
     def each_context(self, request):
         """Every desk page's sidebar and header count what waits for this user."""

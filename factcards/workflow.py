@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from .models import REVISED_FIELDS, Citation, Correction, EditConflict, FactCard, WorkflowError
 from .models.corrections import now_to_the_second
 from .models.locking import CONFLICT_MESSAGE
+from .notifications import notify
 
 DRAFT, IN_REVIEW, PUBLISHED, RETRACTED = FactCard.Status.values
 
@@ -243,6 +244,8 @@ def take(card, name, user, text=""):
         if result is None and step.target:
             reason = step.reason + (f": {text}" if step.name == "return_to_draft" else "")
             card._write(step.sources, author=user, step=step.name, reason=reason[:100])
+        # Only once it happened: a step rolled back tells nobody anything.
+        transaction.on_commit(lambda: notify(step.name, card, user, text))
     return result or card
 
 

@@ -172,7 +172,29 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
 
+# Email: printed to the console in development; SMTP from the environment on a server.
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.console.EmailBackend"
+        if DEBUG and not os.environ.get("DJANGO_EMAIL_HOST")
+        else "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": os.environ.get("DJANGO_EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("DJANGO_EMAIL_PORT", "25")),
+            "username": os.environ.get("DJANGO_EMAIL_USER", ""),
+            "password": os.environ.get("DJANGO_EMAIL_PASSWORD", ""),
+            "use_tls": env_flag("DJANGO_EMAIL_TLS"),
+            "timeout": 10,
+        }
+        if not DEBUG or os.environ.get("DJANGO_EMAIL_HOST")
+        else {},
+    }
+}
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_EMAIL_FROM", "factcards <factcards@localhost>")
+
 # --- factcards -------------------------------------------------------------------------------
+# The site's address for links in emails (pages answering a request use the request's own).
+FACTCARDS_SITE_URL = os.environ.get("FACTCARDS_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 FACTCARDS_SITE_NAME = os.environ.get("FACTCARDS_SITE_NAME", "factcards")
 # Which sites may frame /embed/ (CSP frame-ancestors): "*" for any, or space-separated origins.
 FACTCARDS_EMBED_FRAME_ANCESTORS = os.environ.get("FACTCARDS_EMBED_FRAME_ANCESTORS", "*").split()

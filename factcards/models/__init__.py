@@ -16,6 +16,7 @@ from .citations import Citation
 from .corrections import Correction
 from .fields import WebURLField, WebURLFormField, squash_space, web_url
 from .locking import EDITABLE, LOCKED, EditConflict, WorkflowError
+from .preferences import DeskPreference
 from .publication import Publication, cached_by_publication
 from .sources import Source
 from .tags import Place, Tag, Topic
@@ -29,6 +30,7 @@ __all__ = [
     "SUBSTANCE_FIELDS",
     "Citation",
     "Correction",
+    "DeskPreference",
     "EditConflict",
     "FactCard",
     "FactCardQuerySet",

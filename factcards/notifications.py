@@ -1,0 +1,75 @@
+"""Emails for workflow steps, sent once the step has committed (Django's email framework)."""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mass_mail
+from django.db.models import Q
+from django.urls import reverse
+
+from .models.preferences import DeskPreference
+
+logger = logging.getLogger(__name__)
+
+
+def editors(excluding):
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(groups__permissions__codename="publish_factcard")
+            | Q(user_permissions__codename="publish_factcard")
+        )
+    )
+    return users.exclude(pk=excluding.pk).distinct()
+
+
+def desk_link(card):
+    return settings.FACTCARDS_SITE_URL + reverse("admin:factcards_factcard_change", args=[card.pk])
+
+
+def messages_for(step, card, by, text):
+    """[(subject, body, recipients)] for a step just taken: whom it concerns, and why."""
+    statement = card.statement
+    if step == "submit":
+        return [
+            (
+                f"Review requested: {statement}",
+                f"{by} submitted this card for review:\n\n{statement}\n\n{desk_link(card)}",
+                list(editors(excluding=by)),
+            )
+        ]
+    author = card.created_by
+    if author == by:
+        return []
+    if step == "return_to_draft":
+        return [
+            (
+                f"Returned to you: {statement}",
+                f"{by} returned your card with this comment:\n\n{text}\n\n{desk_link(card)}",
+                [author],
+            )
+        ]
+    if step == "publish":
+        done = "published your revision of" if card.revision_of_id else "published your card"
+        target = card.revision_of or card
+        body = f"{by} {done}:\n\n{statement}\n\n" + settings.FACTCARDS_SITE_URL
+        return [(f"Published: {statement}", body + target.get_absolute_url(), [author])]
+    if step == "retract":
+        body = f"{by} retracted your card:\n\n{statement}\n\nThe public notice: {text}"
+        return [(f"Retracted: {statement}", body, [author])]
+    return []
+
+
+def notify(step, card, by, text=""):
+    """Email everyone a step concerns who has an address and has not turned emails off."""
+    mails = [
+        (subject, body, None, [user.email for user in users if DeskPreference.wants_email(user)])
+        for subject, body, users in messages_for(step, card, by, text)
+    ]
+    try:
+        send_mass_mail([mail for mail in mails if mail[3]])
+    except Exception:  # noqa: BLE001 - the step is done: a mail server down is only logged
+        logger.exception("Could not send the emails for %s of card %s", step, card.pk)
