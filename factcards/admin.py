@@ -13,7 +13,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from .embeds import embed_codes
@@ -208,6 +208,30 @@ class FactCardAdminForm(GuardedForm):
 
 
 class SourceAdminForm(GuardedForm):
+    same_source_anyway = forms.BooleanField(
+        required=False,
+        label="It is another source: add it anyway",
+        help_text="Tick only if the source that looks the same is a different one.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk and not cleaned.get("same_source_anyway"):
+            candidate = Source(**{k: cleaned.get(k) or "" for k in ("title", "outlet", "url")})
+            existing = candidate.duplicates().first()
+            if existing:
+                link = reverse("admin:factcards_source_change", args=[existing.pk])
+                raise ValidationError(
+                    format_html(
+                        'This looks like a source already here: <a href="{}">{}</a>. Cite that '
+                        "one, or tick “add it anyway” below if it is a different source.",
+                        link,
+                        existing,
+                    ),
+                    code="duplicate",
+                )
+        return cleaned
+
     class Meta:
         model = Source
         fields = [*SOURCE_FIELDS, "version"]
@@ -236,7 +260,15 @@ class FactCardAdmin(GuardedAdmin):
     list_display = ["statement", "kind", "status_badge", "created_by", "updated_at"]
     list_filter = [MineFilter, "status", "kind", "topics", "places"]
     list_select_related = ["created_by", "revision_of"]
-    search_fields = ["statement", "slug", "context", "citations__excerpt"]
+    search_fields = [
+        "statement",
+        "slug",
+        "context",
+        "citations__excerpt",
+        "citations__source__title",
+        "citations__source__outlet",
+        "citations__source__byline",
+    ]
     autocomplete_fields = ["topics", "places"]
     actions = ["submit_for_review", "publish", "return_to_draft", "retract"]
     readonly_fields = [
@@ -550,6 +582,7 @@ class SourceAdmin(GuardedAdmin):
     list_display = ["title", "outlet", "published_on", "has_link"]
     list_filter = ["outlet", "language"]
     search_fields = ["title", "outlet", "byline", "url"]
+    readonly_fields = ["cited_by"]
     fieldsets = [
         (None, {"fields": ["outlet", "title", "byline", "url", "published_on"]}),
         (
@@ -561,8 +594,27 @@ class SourceAdmin(GuardedAdmin):
         ),
     ]
 
+    @admin.display(description="cited by")
+    def cited_by(self, source):
+        cards = FactCard.objects.filter(citations__source=source).distinct().order_by("statement")
+        if not cards:
+            return "No card cites it yet."
+        return format_html_join(
+            "",
+            '<p><a href="{}">{}</a> ({})</p>',
+            (
+                (reverse("admin:factcards_factcard_change", args=[c.pk]), c, c.get_status_display())
+                for c in cards
+            ),
+        )
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None:
+            fieldsets = [*fieldsets, ("Cards citing it", {"fields": ["cited_by"]})]
+        if obj is None:
+            main = {**fieldsets[0][1], "fields": [*fieldsets[0][1]["fields"], "same_source_anyway"]}
+            fieldsets = [(None, main), *fieldsets[1:]]
         if obj is None or obj.editable_by(request.user):
             main = {**fieldsets[0][1], "fields": [*fieldsets[0][1]["fields"], "version"]}
             fieldsets = [(None, main), *fieldsets[1:]]  # hidden: the optimistic lock's token

@@ -92,3 +92,25 @@ def verbatim_problem(excerpt, text):
         f"This excerpt follows the source up to “…{before}”, then you typed “{yours}” where "
         f"the source has “{theirs}”. Copy it exactly, without paraphrase."
     )
+
+
+# Query parameters that say how a reader arrived, not which article it is.
+TRACKING = ("utm_", "fbclid", "gclid", "mc_", "ocid", "cmpid", "ref", "smid")
+
+
+def link_key(url):
+    """A link as it names an article: no scheme, no "www.", no trailing slash, no fragment,
+    no tracking parameters, lower-case host. Two links to one article share it."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit
+
+    if not url:
+        return ""
+    parts = urlsplit(url.strip())
+    host = parts.netloc.lower().removeprefix("www.")
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not key.lower().startswith(TRACKING)
+    ]
+    path = parts.path.rstrip("/")
+    return f"{host}{path}" + (f"?{urlencode(sorted(query))}" if query else "")

@@ -5,7 +5,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from .fields import WebURLField, squash_space, web_url
+from .fields import WebURLField, link_key, squash_space, web_url
 from .locking import EDITABLE, LOCKED, EditConflict, WorkflowError, no_author_error
 from .publication import Publication
 
@@ -69,9 +69,16 @@ class Source(models.Model):
         help_text="The source's text. When present, every excerpt citing it must appear in it "
         "word for word.",
     )
+    link_key = models.CharField(
+        max_length=500,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text="The link as it names the article (see fields.link_key): finds duplicates.",
+    )
     # Optimistic locking, as for cards: a save from a stale copy is refused.
     version = models.PositiveIntegerField(default=1)
-    history = HistoricalRecords(excluded_fields=["version"])
+    history = HistoricalRecords(excluded_fields=["version", "link_key"])
     conflict_message, gone_message = SOURCE_CONFLICT, SOURCE_GONE
     objects = SourceQuerySet.as_manager()
 
@@ -103,6 +110,7 @@ class Source(models.Model):
         if by is not None:
             self.changed_by = by
         author = getattr(self, "changed_by", None)
+        self.link_key = link_key(self.url)
         if self._state.adding:
             self.version = 1
             self._history_user = author
@@ -167,6 +175,15 @@ class Source(models.Model):
         super().clean()
         if self.pk:
             self._require_excerpts_in_text()
+
+    def duplicates(self):
+        """Sources already stored that are probably this one: the same article's link, or the
+        same headline from the same outlet."""
+        same = models.Q(title__iexact=self.title.strip(), outlet__iexact=self.outlet.strip())
+        key = link_key(self.url)
+        if key:
+            same |= models.Q(link_key=key)
+        return Source.objects.filter(same).exclude(pk=self.pk)
 
     def editable_by(self, user):
         """Whether this user may change this source as it stands in the database: they must
