@@ -53,10 +53,14 @@ def messages_for(step, card, by, text):
             )
         ]
     if step == "publish":
-        done = "published your revision of" if card.revision_of_id else "published your card"
         target = card.revision_of or card
-        body = f"{by} {done}:\n\n{statement}\n\n" + settings.FACTCARDS_SITE_URL
-        return [(f"Published: {statement}", body + target.get_absolute_url(), [author])]
+        link = settings.FACTCARDS_SITE_URL + target.get_absolute_url()
+        done = "published your revision of" if card.revision_of_id else "published your card"
+        mails = [(f"Published: {statement}", f"{by} {done}:\n\n{statement}\n\n{link}", [author])]
+        if target.created_by not in (author, by):  # a correction of someone else's card
+            body = f"{by} published a correction of your card:\n\n{statement}\n\n{link}"
+            mails.append((f"Corrected: {statement}", body, [target.created_by]))
+        return mails
     if step == "retract":
         body = f"{by} retracted your card:\n\n{statement}\n\nThe public notice: {text}"
         return [(f"Retracted: {statement}", body, [author])]

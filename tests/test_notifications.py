@@ -99,3 +99,21 @@ def test_a_mail_server_that_fails_never_undoes_or_breaks_the_step(
         card.submit(reporter)
     card.refresh_from_db()
     assert card.status == "in_review"
+
+
+def test_a_correction_tells_the_published_cards_author_too(db, django_capture_on_commit_callbacks):
+    reporter, editor, other = people(db)
+    card = FactCardFactory(created_by=reporter, statement="Nearly 2,000 peacekeepers.")
+    card.submit(reporter)
+    card.publish(editor)
+    revision = card.start_revision(other)
+    revision.statement = "1,960 peacekeepers."
+    revision.correction_note = "The agreements give 1,960."
+    revision.save(by=other)
+    revision.submit(other)
+    mail.outbox.clear()
+    sent = mailed(django_capture_on_commit_callbacks, lambda: revision.publish(editor))
+    assert sorted((s, to) for s, to, _ in sent) == [
+        ("Corrected: 1,960 peacekeepers.", ["rita@example.org"]),
+        ("Published: 1,960 peacekeepers.", ["ed@example.org"]),
+    ]

@@ -84,3 +84,13 @@ def test_the_history_list_reads_without_raw_values_or_none(client, db, reporter)
     assert "In review" in page and "Published" in page
     assert "in_review" not in page
     assert ">None<" not in page.replace(" ", "").replace("\n", "")
+
+
+def test_card_page_times_are_valid_html_datetimes(client, db):
+    import re
+
+    published_card(slug="contingent")
+    page = client.get(reverse("card_detail", args=["contingent"])).content.decode()
+    stamps = re.findall(r'<time datetime="([^"]+)"', page)
+    assert stamps
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}", s) for s in stamps)
