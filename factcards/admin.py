@@ -347,9 +347,6 @@ class FactCardAdmin(GuardedAdmin):
             return card.get_absolute_url()
         return reverse("admin:factcards_factcard_preview", args=[card.pk])
 
-    def get_prepopulated_fields(self, request, obj=None):
-        return {} if obj else {"slug": ["statement"]}
-
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("revision_of")
 

@@ -279,3 +279,26 @@ def test_the_publish_confirmation_shows_the_card_and_what_blocks_it(client, repo
     assert "As readers will see it" in page and card.statement in page
     assert "needs at least one supporting citation" in page
     assert 'value="Publish"' not in page
+
+
+def test_a_card_saved_without_a_slug_gets_a_short_one_from_its_statement(client, reporter):
+    client.force_login(reporter)
+    data = {
+        "statement": "Nearly 2,000 Russian peacekeepers had been stationed in the region.",
+        "slug": "",
+        "kind": "figure",
+        "value": "2000",
+        "version": "1",
+        "citations-TOTAL_FORMS": "0",
+        "citations-INITIAL_FORMS": "0",
+        "corrections-TOTAL_FORMS": "0",
+        "corrections-INITIAL_FORMS": "0",
+    }
+    add = reverse("admin:factcards_factcard_add")
+    assert client.post(add, data).status_code == 302
+    assert client.post(add, data).status_code == 302
+    slugs = sorted(FactCard.objects.values_list("slug", flat=True))
+    assert slugs == [
+        "nearly-2000-russian-peacekeepers-stationed-region",
+        "nearly-2000-russian-peacekeepers-stationed-region-2",
+    ]

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.db.models.signals import m2m_changed, pre_save
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from .citations import Citation
@@ -183,7 +184,7 @@ class FactCard(models.Model):
             "forever, so choose another one."
         },
         help_text="Part of the card's address and of every embed code. It can't change once "
-        "the card is published.",
+        "the card is published. Leave it blank for a short one made from the statement.",
     )
     statement = models.CharField(
         max_length=280, help_text="The fact in one sentence, as a reader should see it."
@@ -319,6 +320,8 @@ class FactCard(models.Model):
         if not self._state.adding:
             return self._write(EDITABLE, author=getattr(self, "changed_by", None))
         self._refuse_skipping_review()
+        if not self.slug and not self.revision_of_id:
+            self.slug = short_slug(self.statement)
         self.version = 1  # whatever a form or a script sent: the lock starts here
         author = getattr(self, "changed_by", None) or self.created_by
         self.last_edited_by = self.changed_by = author  # also the author of its tags, citations
@@ -600,8 +603,6 @@ class FactCard(models.Model):
 
     def clean(self):
         errors = self.value_mistakes()
-        if not self.is_revision and not self.slug:
-            errors["slug"] = "Give the card a slug: it becomes the card's address."
         if self.statement and not self.statement.strip():
             errors["statement"] = "Write the fact in one sentence."
         if errors:
@@ -699,6 +700,25 @@ class FactCard(models.Model):
         rows += [("citation removed", text, "") for text in sorted(old - new)]
         rows += [("citation added", "", text) for text in sorted(new - old)]
         return rows
+
+
+# Words that carry no meaning in an address.
+FILLER = set(
+    "a an the of in on at to for from by with and or but as is are was were be been had has "
+    "have that this these those it its into over after before about than their there said "
+    "says who which what when".split()
+)
+
+
+def short_slug(statement, words=6):
+    """A card's address from a few meaningful words of its statement, unique among cards."""
+    meaningful = [w for w in slugify(statement).split("-") if w and w not in FILLER]
+    base = "-".join(meaningful[:words])[:60].strip("-") or "card"
+    slug, n = base, 1
+    while FactCard.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
 
 
 def drop_empty(value):
