@@ -120,3 +120,15 @@ def test_facets_fold_away_on_a_phone(browser, site):
     expect(page.get_by_role("radio", name=re.compile(r"^Quote\b"))).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
+
+
+def test_on_a_phone_choosing_a_filter_brings_the_result_count_into_view(page, site):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(site + "/")
+    page.get_by_text("Filter by kind, topic, outlet, place, date").click()
+    radio = page.get_by_role("radio", name=re.compile(r"^Quote\b"))
+    radio.scroll_into_view_if_needed()
+    radio.check()
+    count = page.locator("#result-count")
+    expect(count).to_have_text(re.compile(r"4 cards"))
+    expect(count).to_be_in_viewport()

@@ -87,3 +87,23 @@ def test_an_editor_signs_in_and_sees_their_review_queue(page, live_server, edito
     expect(page.locator(".fc-waiting")).to_have_text("Awaiting your review: 1")
     queue_section.get_by_role("link", name="A reporter's card in review.").click()
     expect(page.get_by_role("link", name="Publish")).to_be_visible()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_reporter_signs_in_and_sees_what_was_returned_with_the_comment(
+    page, live_server, editorial_groups
+):
+    reporter = UserFactory(username="rita", group="Reporters")
+    editor = UserFactory(username="eve", group="Editors")
+    card = FactCardFactory(created_by=reporter, statement="A card sent back for work.")
+    card.submit(reporter)
+    card.return_to_draft(editor, "Cite the agreement itself, not the report of it.")
+    page.goto(live_server.url + HOME)
+    page.fill("#id_username", "rita")
+    page.fill("#id_password", "correct horse battery staple")
+    page.click("input[type=submit]")
+    returned = page.locator("section", has_text="Returned to you")
+    expect(returned).to_contain_text("A card sent back for work.")
+    expect(returned).to_contain_text("Cite the agreement itself, not the report of it.")
+    expect(page.locator(".fc-waiting")).to_have_text("Returned to you: 1")
