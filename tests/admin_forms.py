@@ -23,6 +23,19 @@ def confirm(client, card, action, **data):
     return client.post(step_url(card, action), {"version": version, **data}, follow=True)
 
 
+def new_card_form(**fields):
+    """What the add form sends for a new card with these fields and no citations yet."""
+    return {
+        "kind": "figure",
+        "version": "1",
+        "citations-TOTAL_FORMS": "0",
+        "citations-INITIAL_FORMS": "0",
+        "corrections-TOTAL_FORMS": "0",
+        "corrections-INITIAL_FORMS": "0",
+        **fields,
+    }
+
+
 def messages_of(response):
     """The messages shown with this response, as one text."""
     return " ".join(str(m) for m in get_messages(response.wsgi_request))

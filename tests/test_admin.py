@@ -6,7 +6,15 @@ from django.urls import reverse
 
 from factcards.models import FactCard
 
-from .admin_forms import CHANGELIST, change_form_data, change_url, confirm, messages_of, step_url
+from .admin_forms import (
+    CHANGELIST,
+    change_form_data,
+    change_url,
+    confirm,
+    messages_of,
+    new_card_form,
+    step_url,
+)
 from .factories import FactCardFactory
 
 
@@ -246,16 +254,9 @@ def test_public_corrections_cannot_be_rewritten_in_the_admin(client, published, 
 
 def test_a_half_finished_draft_saves_and_lists_what_it_lacks(client, reporter):
     client.force_login(reporter)
-    data = {
-        "statement": "Peskov confirmed the withdrawal.",
-        "slug": "peskov-confirmed",
-        "kind": "quote",
-        "version": "1",
-        "citations-TOTAL_FORMS": "0",
-        "citations-INITIAL_FORMS": "0",
-        "corrections-TOTAL_FORMS": "0",
-        "corrections-INITIAL_FORMS": "0",
-    }
+    data = new_card_form(
+        statement="Peskov confirmed the withdrawal.", slug="peskov-confirmed", kind="quote"
+    )
     assert client.post(reverse("admin:factcards_factcard_add"), data).status_code == 302
     card = FactCard.objects.get(slug="peskov-confirmed")
     page = client.get(change_url(card)).content.decode()
@@ -283,17 +284,11 @@ def test_the_publish_confirmation_shows_the_card_and_what_blocks_it(client, repo
 
 def test_a_card_saved_without_a_slug_gets_a_short_one_from_its_statement(client, reporter):
     client.force_login(reporter)
-    data = {
-        "statement": "Nearly 2,000 Russian peacekeepers had been stationed in the region.",
-        "slug": "",
-        "kind": "figure",
-        "value": "2000",
-        "version": "1",
-        "citations-TOTAL_FORMS": "0",
-        "citations-INITIAL_FORMS": "0",
-        "corrections-TOTAL_FORMS": "0",
-        "corrections-INITIAL_FORMS": "0",
-    }
+    data = new_card_form(
+        statement="Nearly 2,000 Russian peacekeepers had been stationed in the region.",
+        slug="",
+        value="2000",
+    )
     add = reverse("admin:factcards_factcard_add")
     assert client.post(add, data).status_code == 302
     assert client.post(add, data).status_code == 302

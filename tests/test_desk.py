@@ -9,6 +9,13 @@ from .factories import FactCardFactory, UserFactory, published_card
 HOME = reverse("admin:index")
 
 
+def sign_in(page, live_server, username):
+    page.goto(live_server.url + HOME)
+    page.fill("#id_username", username)
+    page.fill("#id_password", "correct horse battery staple")  # the factories' password
+    page.click("input[type=submit]")
+
+
 def queue(response, title):
     return next(q for q in response.context["desk"] if q["title"] == title)
 
@@ -77,10 +84,7 @@ def test_an_editor_signs_in_and_sees_their_review_queue(page, live_server, edito
     theirs.submit(reporter)
     own = FactCardFactory(created_by=editor, statement="The editor's own card in review.")
     own.submit(editor)
-    page.goto(live_server.url + HOME)
-    page.fill("#id_username", "eve")
-    page.fill("#id_password", "correct horse battery staple")
-    page.click("input[type=submit]")
+    sign_in(page, live_server, "eve")
     queue_section = page.locator("section", has_text="Awaiting your review")
     expect(queue_section).to_contain_text("A reporter's card in review.")
     expect(queue_section).not_to_contain_text("The editor's own card in review.")
@@ -99,10 +103,7 @@ def test_a_reporter_signs_in_and_sees_what_was_returned_with_the_comment(
     card = FactCardFactory(created_by=reporter, statement="A card sent back for work.")
     card.submit(reporter)
     card.return_to_draft(editor, "Cite the agreement itself, not the report of it.")
-    page.goto(live_server.url + HOME)
-    page.fill("#id_username", "rita")
-    page.fill("#id_password", "correct horse battery staple")
-    page.click("input[type=submit]")
+    sign_in(page, live_server, "rita")
     returned = page.locator("section", has_text="Returned to you")
     expect(returned).to_contain_text("A card sent back for work.")
     expect(returned).to_contain_text("Cite the agreement itself, not the report of it.")

@@ -13,7 +13,15 @@ from django.urls import reverse
 from factcards.admin import FactCardAdminForm, SourceAdmin
 from factcards.models import Citation, Correction, EditConflict, FactCard, WorkflowError
 
-from .admin_forms import CHANGELIST, change_form_data, change_url, confirm, messages_of, step_url
+from .admin_forms import (
+    CHANGELIST,
+    change_form_data,
+    change_url,
+    confirm,
+    messages_of,
+    new_card_form,
+    step_url,
+)
 from .factories import (
     CitationFactory,
     FactCardFactory,
@@ -465,17 +473,10 @@ def test_a_confirmation_page_for_a_step_you_may_not_take_says_why_and_offers_no_
 
 def test_a_version_sent_with_a_new_card_is_ignored(client, reporter):
     client.force_login(reporter)
-    data = {
-        "statement": "A new card.",
-        "slug": "a-new-card",
-        "kind": "figure",
-        "value": "2000",
-        "version": "2147483647",  # the largest a form lets through on both databases
-        "citations-TOTAL_FORMS": "0",
-        "citations-INITIAL_FORMS": "0",
-        "corrections-TOTAL_FORMS": "0",
-        "corrections-INITIAL_FORMS": "0",
-    }
+    # the largest version a form lets through on both databases
+    data = new_card_form(
+        statement="A new card.", slug="a-new-card", value="2000", version="2147483647"
+    )
     assert client.post(reverse("admin:factcards_factcard_add"), data).status_code == 302
     card = FactCard.objects.get(slug="a-new-card")
     assert card.version == 1
