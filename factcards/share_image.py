@@ -50,18 +50,35 @@ def render_share_image(card):
     text_width = WIDTH - 2 * MARGIN
 
     y = 56
-    label = card.get_kind_display().upper()
-    if card.status == card.Status.RETRACTED:
-        label = "RETRACTED · " + label
-    draw.text((MARGIN, y), label, font=font(26), fill=ALERT if "RETRACTED" in label else MUTED)
-    y += 52
+    retracted = card.status == card.Status.RETRACTED
+    if retracted:
+        # The retraction is the news: large, in the alert colour; the claim small and grey.
+        draw.rectangle([0, 0, 16, HEIGHT], fill=ALERT)
+        draw.text((MARGIN, y - 8), "RETRACTED", font=font(72), fill=ALERT)
+        y += 84
+        label = "This claim was withdrawn: " + card.get_kind_display().lower()
+        draw.text((MARGIN, y), label, font=font(26), fill=MUTED)
+        y += 44
+    else:
+        draw.text((MARGIN, y), card.get_kind_display().upper(), font=font(26), fill=MUTED)
+        y += 52
 
-    face, lines = fitted(card.statement, text_width, [54, 48, 42, 36], 5)
+    sizes = [32, 28] if retracted else [54, 48, 42, 36]
+    face, lines = fitted(card.statement, text_width, sizes, 3 if retracted else 5)
     for line in lines:
-        draw.text((MARGIN, y), line, font=face, fill=INK)
+        draw.text((MARGIN, y), line, font=face, fill=MUTED if retracted else INK)
         y += int(face.size * 1.25)
 
-    value = card.display_value()
+    if retracted:
+        notes = [c.note for c in card.corrections.all() if c.kind == "retraction"]
+        if notes:
+            y += 24
+            face, lines = fitted(f"Notice: {notes[0]}", text_width, [34, 30], 3)
+            for line in lines:
+                draw.text((MARGIN, y), line, font=face, fill=INK)
+                y += int(face.size * 1.25)
+
+    value = None if retracted else card.display_value()
     if value:
         y += 18
         face, lines = fitted(value, text_width, [64, 52, 44, 36], 2)

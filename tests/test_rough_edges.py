@@ -94,3 +94,23 @@ def test_card_page_times_are_valid_html_datetimes(client, db):
     stamps = re.findall(r'<time datetime="([^"]+)"', page)
     assert stamps
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}", s) for s in stamps)
+
+
+def test_a_retracted_cards_share_image_leads_with_the_retraction(client, db, other_editor):
+    import io
+
+    from PIL import Image
+
+    from factcards.share_image import ALERT
+
+    def alert_pixels(slug):
+        png = client.get(reverse("card_image", args=[slug])).content
+        headline = Image.open(io.BytesIO(png)).convert("RGB").crop((72, 40, 480, 130))
+        alert = Image.new("RGB", (1, 1), ALERT).getpixel((0, 0))
+        return sum(1 for pixel in headline.get_flattened_data() if pixel == alert)
+
+    published_card(slug="standing")
+    card = published_card(slug="withdrawn")
+    card.retract(other_editor, "The figure was misattributed.")
+    assert alert_pixels("standing") == 0
+    assert alert_pixels("withdrawn") > 1000  # "RETRACTED", large, in the alert colour
