@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from .models import REVISED_FIELDS, Citation, Correction, EditConflict, FactCard, WorkflowError
+from .models import REVISED_FIELDS, Citation, Correction, FactCard, WorkflowError
 from .models.corrections import now_to_the_second
 from .models.locking import CONFLICT_MESSAGE
 from .notifications import notify
@@ -249,4 +249,4 @@ def take(card, name, user, text=""):
     return result or card
 
 
-__all__ = ["ASKS", "STEPS", "EditConflict", "Step", "steps_for", "take"]
+__all__ = ["ASKS", "STEPS", "Step", "steps_for", "take"]
