@@ -35,7 +35,7 @@ from .models import (
 )
 from .models.locking import CONFLICT_MESSAGE, GONE_MESSAGE, LOCKED
 from .models.sources import SOURCE_FIELDS
-from .workflow import ASKS, STEPS, steps_for, take
+from .workflow import ASKS, STEPS, blockers, steps_for, take
 
 
 class ForgivingAutocomplete:
@@ -586,11 +586,9 @@ class FactCardAdmin(GuardedAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": f"{step.label}: {card}",
-            "cards": [card],
             "label": step.label,
             "form": form,
-            "refusal": step.refusal(card, request.user)
-            or (" ".join(card.publication_errors()) if action == "publish" else None),
+            "rows": [(card, blockers(card, action, request.user))],
             "card": card,
             "change_url": change_url,
             "revision_diff": card.revision_diff() if card.is_revision else None,
@@ -637,11 +635,13 @@ class FactCardAdmin(GuardedAdmin):
         form = StepForm(data, step=step, versioned=False)
         if form.is_bound and form.is_valid():
             return self.apply_step(request, queryset, action, form.cleaned_data.get("text", ""))
+        rows = [(card, blockers(card, action, request.user)) for card in queryset]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": step.label,
-            "cards": queryset,
+            "rows": rows,
+            "blocked": any(problems for _, problems in rows),
             "label": step.label,
             "action": action,
             "form": form,

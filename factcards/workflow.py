@@ -219,6 +219,23 @@ STEPS = {
 }  # fmt: skip
 
 
+# What a card must have for a step, beyond who may take it (the steps' own checks say the same).
+READINESS = {
+    "submit": lambda card: list(card.missing_values().values()),
+    "publish": lambda card: card.publication_errors(),
+}
+
+
+def blockers(card, name, user):
+    """Everything that stops this user taking this step on this card now, all at once: what
+    the admin lists before it offers the button."""
+    step = STEPS[name]
+    problems = [step.refusal(card, user)]
+    if card.status in step.sources:
+        problems += READINESS.get(name, lambda card: [])(card)
+    return [problem for problem in problems if problem]
+
+
 def steps_for(card, user):
     """The steps this user may take on this card now: what the admin offers."""
     return [step for step in STEPS.values() if step.refusal(card, user) is None]
@@ -249,4 +266,4 @@ def take(card, name, user, text=""):
     return result or card
 
 
-__all__ = ["ASKS", "STEPS", "Step", "steps_for", "take"]
+__all__ = ["ASKS", "STEPS", "Step", "blockers", "steps_for", "take"]
