@@ -188,7 +188,7 @@ class Step:
     def refusal(self, card, user):
         """Why this user can't take this step on this card now, or None."""
         if card.status not in self.sources:
-            return f"Can't {self.verb} a card that is {card.get_status_display().lower()}."
+            return f"Can't {self.verb} a card that is {card.status_phrase}."
         return self.who(card, user)
 
 
@@ -245,6 +245,10 @@ def take(card, name, user, text=""):
     """Take one step on one card, as `user`; returns the card to show next."""
     step = STEPS[name]
     text = (text or "").strip()
+    # Who may not take it at all hears that first, whatever else changed meanwhile.
+    problem = step.who(card, user)
+    if problem:
+        raise WorkflowError(problem, code="not_allowed")
     with transaction.atomic():
         # Lock the row as this copy knows it: a card changed or moved on since it was loaded
         # matches nothing, and the second of two simultaneous steps waits here, then fails.
