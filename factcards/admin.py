@@ -299,6 +299,12 @@ class FactCardAdminForm(GuardedForm):
             "version": forms.HiddenInput,
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        value = self.initial.get("value")
+        if isinstance(value, Decimal):  # 1960, not the column's 1960.0000
+            self.initial["value"] = format(value.normalize(), "f")
+
 
 class SourceAdminForm(GuardedForm):
     same_source_anyway = forms.BooleanField(
@@ -329,6 +335,13 @@ class SourceAdminForm(GuardedForm):
         model = Source
         fields = [*SOURCE_FIELDS, "version"]
         widgets = {"version": forms.HiddenInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The text as pasted, blank lines and all: a save that only fixes a byline must not
+        # record a change to the full text.
+        if "full_text" in self.fields:
+            self.fields["full_text"].strip = False
 
 
 class MineFilter(admin.SimpleListFilter):

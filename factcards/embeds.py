@@ -51,6 +51,7 @@ def render_key():
     digest = hashlib.sha256()
     for path in [TEMPLATE, STATIC / "embed.css", STATIC / "embed-child.js"]:
         digest.update(path.read_bytes())
+    digest.update(reading.site_name().encode())  # the embed, oEmbed and image name the site
     return digest.hexdigest()[:12]
 
 
