@@ -541,6 +541,11 @@ class FactCardAdmin(GuardedAdmin):
             context["preview_url"] = reverse("admin:factcards_factcard_preview", args=[card.pk])
             if card.status == FactCard.Status.DRAFT:
                 context["not_ready"] = list(card.missing_values().values())
+            if card.status in (FactCard.Status.DRAFT, FactCard.Status.IN_REVIEW):
+                lacking = context.get("not_ready", [])
+                context["before_publishing"] = [
+                    problem for problem in card.publication_errors() if problem not in lacking
+                ]
             if card.is_revision:
                 context["revision_diff"] = card.revision_diff()
             if card.status == FactCard.Status.PUBLISHED:
