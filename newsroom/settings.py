@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The database unreachable: 503 "back shortly" with Retry-After, never a 500.
+    "factcards.outage.DatabaseUnavailableMiddleware",
     # Below whitenoise, which serves its files precompressed and answers before this.
     "factcards.middleware.PublicGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -111,8 +113,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, for which Redis being down is a miss, not a 500.
+            "BACKEND": "factcards.cache.ResilientRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            # A page waits at most this long (seconds) for a Redis that does not answer.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 
@@ -250,3 +255,9 @@ FACTCARDS_EMBED_CACHE = {
     "stale_while_revalidate": 86400,
 }
 FACTCARDS_OEMBED_CACHE_AGE = 3600
+
+# --- outages ---------------------------------------------------------------------------------
+# With the database unreachable, pages answer 503 and ask to come back after this (seconds).
+FACTCARDS_RETRY_AFTER = env_int("FACTCARDS_RETRY_AFTER", 30)
+# Each embed's last rendering is kept this long (seconds) to be served during an outage.
+FACTCARDS_OUTAGE_COPY_SECONDS = 7 * 24 * 3600

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from glob import glob
@@ -176,9 +177,11 @@ class ThrowawayPostgres:
     """initdb + pg_ctl in a temporary folder, on a free loopback port, trust auth. As root,
     the cluster runs as the `postgres` OS user (PostgreSQL refuses to run as root)."""
 
-    def __init__(self, folder):
+    def __init__(self):
         self.bin = postgres_binaries()
-        self.folder = Path(folder)
+        # Not under pytest's tmp_path: its parents are private to root, and the cluster may
+        # run as the postgres user.
+        self.folder = Path(tempfile.mkdtemp(prefix="factcards-pg-"))
         self.data = self.folder / "data"
         self.port = free_port()
         self.as_user = []
@@ -243,8 +246,8 @@ class ThrowawayPostgres:
 
 
 @contextmanager
-def throwaway_postgres(folder):
-    cluster = ThrowawayPostgres(folder).init()
+def throwaway_postgres():
+    cluster = ThrowawayPostgres().init()
     cluster.start()
     try:
         yield cluster
@@ -253,6 +256,7 @@ def throwaway_postgres(folder):
             cluster.stop()
         except subprocess.CalledProcessError:
             pass  # already stopped by the test
+        shutil.rmtree(cluster.folder, ignore_errors=True)
 
 
 # --- a throwaway Redis ----------------------------------------------------------------------
