@@ -17,12 +17,14 @@ PYTHON ?= $(shell \
       "$$c" -c 'import sys; print(sys.executable)'; break; fi; \
   done)
 
-.PHONY: help run test lint admin demo migrate bench clean check-python serve
+.PHONY: help run test lint admin demo migrate bench clean check-python serve backup restore
 
 help:
 	@echo "make run    set up .venv, the SQLite database and the demo data; serve http://$(HOST):$(PORT)"
 	@echo "make test   ruff and the whole test suite (browser tests need Debian's chromium)"
 	@echo "make serve  production: migrate, collectstatic, gunicorn with DEBUG off (needs DJANGO_SECRET_KEY)"
+	@echo "make backup  back the database up while the site runs (BACKUP=file to name the file)"
+	@echo "make restore BACKUP=file: into a fresh database (a new SQLite file, or after createdb)"
 	@echo "make admin  create an admin login (superuser) for http://$(HOST):$(PORT)/admin/"
 	@echo "make bench  time the public pages against a few thousand cards"
 	@echo "make clean  remove .venv and the SQLite database"
@@ -75,6 +77,14 @@ serve: $(VENV)/.installed
 	$(VPY) manage.py collectstatic --no-input --verbosity 0
 	exec $(VENV)/bin/gunicorn newsroom.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
 	  --forwarded-allow-ips "" --no-control-socket --access-logfile - $(GUNICORN_ARGS)
+
+# --- backups: SQLite's online backup or pg_dump; restore into a fresh database ---------------
+backup: $(VENV)/.installed
+	$(VPY) manage.py backup $(if $(BACKUP),--output $(BACKUP))
+
+restore: $(VENV)/.installed
+	@if [ -z "$(BACKUP)" ]; then echo "Name the backup: make restore BACKUP=backup-….sqlite3"; exit 1; fi
+	$(VPY) manage.py restore $(BACKUP)
 
 admin: migrate
 	$(VPY) manage.py createsuperuser
