@@ -88,7 +88,10 @@ def kept_for_outages(variant):
             except UNREACHABLE as error:
                 kept = cache.get(key)
                 if kept is None:
-                    raise
+                    # Answered here, inside the view's own decorators, so that an embed's
+                    # "back shortly" can show in the frame (its CSP, no X-Frame-Options).
+                    logger.warning("Database unreachable, nothing kept for %s: %s", key, error)
+                    return back_shortly()
                 logger.warning("Database unreachable, %s served from the cache: %s", key, error)
                 return restored(request, kept)
             if response.status_code == 200 and not response.streaming:

@@ -140,7 +140,12 @@ def test_embeds_served_before_keep_serving_from_the_cache_with_the_database_down
         )
         # Only what was served before: another theme, another card are "back shortly".
         assert get(stack, f"/embed/{served}/?theme=light")[0] == 503
-        assert get(stack, f"/embed/{never}/")[0] == 503
+        status, headers, body = get(stack, f"/embed/{never}/")
+        assert (status, headers["retry-after"]) == (503, "30")
+        assert b"Back shortly" in body
+        # Shown inside the frame of the page that embeds it, not refused by the browser.
+        assert "x-frame-options" not in headers
+        assert "frame-ancestors *" in headers["content-security-policy"]
     finally:
         stack.database.start()
     up(stack)

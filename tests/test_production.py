@@ -5,6 +5,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urljoin
 
@@ -24,7 +25,7 @@ SITE = "https://facts.example.org"
 
 def test_check_deploy_is_clean_with_the_documented_production_environment():
     result = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "python"), "manage.py", "check", "--deploy"],
+        [sys.executable, "manage.py", "check", "--deploy"],
         cwd=ROOT,
         env=server_environment(production_environment()),
         capture_output=True,
