@@ -382,7 +382,7 @@ class FactCard(models.Model):
             if changed and step is None:
                 self.editors.add(author)
             if step in PUBLIC_STEPS:
-                Publication.bump()
+                Publication.bump(cards=[self.pk])
 
     def search_document(self):
         """The text search reads (see factcards.search): what the card says and quotes."""
@@ -421,7 +421,7 @@ class FactCard(models.Model):
                 "You can no longer edit this card: it is %(status)s, and a published card "
                 "never changes in place. Propose a revision. Nothing was saved.",
                 code="published_locked",
-                params={"status": self.get_status_display().lower()},
+                params={"status": self.status_phrase},
             )
         if not self.editable_by(author):
             raise WorkflowError(
@@ -429,7 +429,7 @@ class FactCard(models.Model):
                 "change it now. Nothing was saved.",
                 code="not_editable",
                 params={
-                    "status": self.get_status_display().lower(),
+                    "status": self.status_phrase,
                     "who": "its author and editors"
                     if self.status == self.Status.DRAFT
                     else "editors",
@@ -441,6 +441,18 @@ class FactCard(models.Model):
         stored = FactCard.objects.filter(pk=self.pk).values("version", "status", "slug").first()
         if stored is None:
             return EditConflict(GONE_MESSAGE, code="gone")
+        now = STATUS_PHRASES[stored["status"]]
+        if (
+            doing != "change"
+            and stored["status"] not in allowed
+            and stored["status"] != self.status
+        ):
+            return EditConflict(
+                "Can't %(doing)s this card: it is %(status)s now (someone took a step on it "
+                "after you opened it). Nothing was done.",
+                code="conflict",
+                params={"doing": doing, "status": now},
+            )
         if stored["version"] != self.version:
             return EditConflict(CONFLICT_MESSAGE, code="conflict")
         if doing == "change" and stored["status"] in LOCKED:
@@ -453,7 +465,7 @@ class FactCard(models.Model):
         return WorkflowError(
             "Can't %(doing)s a card that is %(status)s.",
             code="wrong_status",
-            params={"doing": doing, "status": self.Status(stored["status"]).label.lower()},
+            params={"doing": doing, "status": now},
         )
 
     def delete(self, *args, **kwargs):
@@ -465,6 +477,11 @@ class FactCard(models.Model):
         return super().delete(*args, **kwargs)
 
     # --- what a card says -------------------------------------------------------------
+
+    @property
+    def status_phrase(self):
+        """The status as a sentence says it: 'a draft', 'in review', 'published'."""
+        return STATUS_PHRASES[self.status]
 
     @property
     def is_revision(self):
@@ -647,6 +664,13 @@ class FactCard(models.Model):
         rows += [("citation added", "", text) for text in sorted(new - old)]
         return rows
 
+
+STATUS_PHRASES = {
+    "draft": "a draft",
+    "in_review": "in review",
+    "published": "published",
+    "retracted": "retracted",
+}
 
 # Words that carry no meaning in an address.
 FILLER = set(
