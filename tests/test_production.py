@@ -59,6 +59,7 @@ def server(django_db_setup, django_db_blocker, tmp_path_factory):
     environment = production_environment() | {
         "DATABASE_URL": database,
         "DJANGO_STATIC_ROOT": str(folder / "static"),
+        "DJANGO_DEBUG": "true",  # left over from development: make serve turns it off
     }
     # The README names a Redis host; the server uses the suite's own Redis, if any.
     environment.pop("REDIS_URL")
@@ -199,3 +200,9 @@ def test_the_scoring_gives_the_review_its_c_plus_for_a_site_without_hsts_or_redi
     plain = observatory.Response("http://facts.example.org/", 200, headers, b"<p>hi</p>")
     scan = observatory.grade([plain], page, page)
     assert (scan.grade, scan.score) == ("C+", 60), scan.explain()
+
+
+def test_make_serve_runs_with_debug_off_whatever_the_environment_says(server, transactional_db):
+    status, _, body = server.fetch(SITE + "/no-such-page/")
+    assert status == 404
+    assert b"URLconf" not in body and b"DEBUG = True" not in body  # Django's debug 404
