@@ -9,7 +9,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -305,7 +304,3 @@ class ThrowawayRedis:
 
     def url(self, db=0):
         return f"redis://127.0.0.1:{self.port}/{db}"
-
-
-def python():
-    return sys.executable
