@@ -6,8 +6,10 @@ import subprocess
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 
 from .servers import (
+    IN_CI,
     ROOT,
     AppServer,
     ThrowawayRedis,
@@ -18,6 +20,13 @@ from .servers import (
 )
 
 SITE = "https://facts.example.org"
+
+# The app here runs on its own PostgreSQL and Redis, whichever database the suite uses: CI
+# runs these once, in its PostgreSQL pass; elsewhere they always run.
+pytestmark = pytest.mark.skipif(
+    IN_CI and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
+    reason="run once per CI, in the PostgreSQL pass (the app gets its own PostgreSQL here)",
+)
 SESSION = "sessionid=" + "a" * 32  # a signed-in browser's cookie: the session is looked up
 
 
