@@ -299,6 +299,12 @@ class FactCardAdminForm(GuardedForm):
             "version": forms.HiddenInput,
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        value = self.initial.get("value")
+        if isinstance(value, Decimal):  # 1960, not the column's 1960.0000
+            self.initial["value"] = format(value.normalize(), "f")
+
 
 class SourceAdminForm(GuardedForm):
     same_source_anyway = forms.BooleanField(
@@ -329,6 +335,13 @@ class SourceAdminForm(GuardedForm):
         model = Source
         fields = [*SOURCE_FIELDS, "version"]
         widgets = {"version": forms.HiddenInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The text as pasted, blank lines and all: a save that only fixes a byline must not
+        # record a change to the full text.
+        if "full_text" in self.fields:
+            self.fields["full_text"].strip = False
 
 
 class MineFilter(admin.SimpleListFilter):
@@ -528,6 +541,11 @@ class FactCardAdmin(GuardedAdmin):
             context["preview_url"] = reverse("admin:factcards_factcard_preview", args=[card.pk])
             if card.status == FactCard.Status.DRAFT:
                 context["not_ready"] = list(card.missing_values().values())
+            if card.status in (FactCard.Status.DRAFT, FactCard.Status.IN_REVIEW):
+                lacking = context.get("not_ready", [])
+                context["before_publishing"] = [
+                    problem for problem in card.publication_errors() if problem not in lacking
+                ]
             if card.is_revision:
                 context["revision_diff"] = card.revision_diff()
             if card.status == FactCard.Status.PUBLISHED:

@@ -262,6 +262,8 @@ def test_a_half_finished_draft_saves_and_lists_what_it_lacks(client, reporter):
     page = client.get(change_url(card)).content.decode()
     assert "Not ready to submit" in page
     assert "A quote needs its speaker." in page
+    assert "Before it can be published" in page
+    assert "at least one supporting citation" in page
 
 
 def test_bulk_publish_asks_for_confirmation_first(client, in_review, editor):

@@ -8,6 +8,7 @@ load, API) can change a locked card or overwrite someone else's save.
 
 from decimal import Decimal
 
+from anyascii import anyascii
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -682,7 +683,8 @@ FILLER = set(
 
 def short_slug(statement, words=6):
     """A card's address from a few meaningful words of its statement, unique among cards."""
-    meaningful = [w for w in slugify(statement).split("-") if w and w not in FILLER]
+    # Russian, Armenian, Azerbaijani… spelt in Latin letters: an address made of words.
+    meaningful = [w for w in slugify(anyascii(statement)).split("-") if w and w not in FILLER]
     base = "-".join(meaningful[:words])[:60].strip("-") or "card"
     slug, n = base, 1
     while FactCard.objects.filter(slug=slug).exists():

@@ -114,6 +114,7 @@ def link_key(url):
         return ""
     parts = urlsplit(url.strip())
     host = parts.netloc.lower().removeprefix("www.")
+    host = host.removesuffix({"http": ":80", "https": ":443"}.get(parts.scheme.lower(), "\0"))
     query = [
         (key, value)
         for key, value in parse_qsl(parts.query, keep_blank_values=True)
