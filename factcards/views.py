@@ -138,8 +138,9 @@ def facet_options(bound_field, counts, expanded):
 @require_GET
 def card_detail(request, slug):
     site = request.build_absolute_uri("/")  # the links inside are absolute
+    # "card-page": the parts now carry their surrogate keys; older entries are not read.
     parts = cached_by_publication(
-        f"card:{filtered_by([slug, site])}", lambda: card_page_parts(request, slug), request
+        f"card-page:{filtered_by([slug, site])}", lambda: card_page_parts(request, slug), request
     )
     if not parts:
         raise Http404("No card on record at this address.")
