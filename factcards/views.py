@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from . import http_cache
+from . import http_cache, reading
 from .embeds import embed_codes
 from .filters import FACETS, FactCardFilter
 from .models import Citation, FactCard, cached_by_publication
@@ -172,7 +172,7 @@ def card_page_parts(request, slug):
         *(http_cache.topic_key(topic.pk) for topic in card.topics.all()),
         *(http_cache.card_key(other.pk) for other in context["related"]),
     ]
-    return {**parts, "json_ld": json_for_script(card.json_ld(url)), "keys": keys}
+    return {**parts, "json_ld": json_for_script(reading.json_ld(card, url)), "keys": keys}
 
 
 def per_publication(view):
