@@ -23,6 +23,7 @@ PYTHON ?= $(shell \
 
 help:
 	@echo "make run    set up .venv, the SQLite database and the demo data; serve http://$(HOST):$(PORT)"
+	@echo "            (and run the task worker beside it)"
 	@echo "make test   ruff and the whole test suite (browser tests need Debian's chromium)"
 	@echo "make serve  production: migrate, collectstatic, gunicorn with DEBUG off (needs DJANGO_SECRET_KEY)"
 	@echo "make backup  back the database up while the site runs (BACKUP=file to name the file)"
@@ -57,8 +58,9 @@ run: demo
 	@echo
 	@echo "  The site:  http://$(HOST):$(PORT)/"
 	@echo "  The admin: http://$(HOST):$(PORT)/admin/  (no login yet? stop with Ctrl-C, run 'make admin', then 'make run')"
+	@echo "  The task worker runs beside it; Ctrl-C stops both."
 	@echo
-	$(VPY) manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) $(VENV)/bin/honcho start --port $(PORT)
 
 # --- production: make serve ----------------------------------------------------------------
 # The settings come from the environment (README.md, "Running in production"); DEBUG is off

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "simple_history",
+    "django_tasks_db",  # the task worker's queue and results (see TASKS below)
     "factcards",
 ]
 
@@ -264,3 +265,25 @@ FACTCARDS_OEMBED_CACHE_AGE = 3600
 FACTCARDS_RETRY_AFTER = env_int("FACTCARDS_RETRY_AFTER", 30)
 # Each embed's last rendering is kept this long (seconds) to be served during an outage.
 FACTCARDS_OUTAGE_COPY_SECONDS = 7 * 24 * 3600
+
+# --- background tasks ------------------------------------------------------------------------
+# Django's task framework; django-tasks-db keeps the queue in the project's own database and
+# `manage.py db_worker` runs it in a separate process (`make run` starts one beside the server).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A task that fails is enqueued again this many times at most, waiting twice as long each
+# time (seconds): 5, 10, 20, 40, 80… up to the cap.
+FACTCARDS_TASK_ATTEMPTS = int(os.environ.get("FACTCARDS_TASK_ATTEMPTS", "8"))
+FACTCARDS_TASK_RETRY_DELAY = float(os.environ.get("FACTCARDS_TASK_RETRY_DELAY", "5"))
+FACTCARDS_TASK_RETRY_MAX_DELAY = 3600
+
+# --- the HTTP cache in front (Varnish, a CDN): surrogate keys and purging ----------------------
+# Headers naming the cards and sources a public response shows: `xkey` (Varnish's xkey module),
+# `Surrogate-Key` (Fastly), `Cache-Tag` (Cloudflare); space-separated, any of them.
+FACTCARDS_SURROGATE_KEY_HEADERS = os.environ.get("FACTCARDS_SURROGATE_KEY_HEADERS", "xkey").split()
+# Base URLs of the Varnish instances to purge (deploy/varnish.vcl), space-separated; none: no purge.
+FACTCARDS_PURGE_URLS = os.environ.get("FACTCARDS_PURGE_URLS", "").split()
+FACTCARDS_PURGE_TIMEOUT = 2  # seconds per cache, in the request that publishes
+FACTCARDS_PURGE_REPEAT_AFTER = 5  # seconds; the worker purges once more then
+# The list, card pages, feed and sitemaps: browsers ask again each time, a shared cache keeps
+# them an hour, or until a purge names them.
+FACTCARDS_PAGE_CACHE = {"public": True, "max_age": 0, "s_maxage": 3600}
