@@ -48,15 +48,17 @@ def variant(request, match):
     return f"{match['slug']}:{theme if theme in THEMES else 'auto'}:{'gz' if gzip else 'id'}"
 
 
+def not_modified(request, headers):
+    found = {name.lower(): value for name, value in headers}
+    last_modified = parse_http_date_safe(found.get("last-modified", ""))
+    return get_conditional_response(request, etag=found.get("etag"), last_modified=last_modified)
+
+
 def replay(request, content, headers):
     """The kept response, or a 304 when the reader's copy is this one (Django's own rules
     for If-None-Match and If-Modified-Since)."""
-    found = {name.lower(): value for name, value in headers}
-    last_modified = parse_http_date_safe(found.get("last-modified", ""))
-    not_modified = get_conditional_response(
-        request, etag=found.get("etag"), last_modified=last_modified
-    )
-    if isinstance(not_modified, HttpResponseNotModified):
+    conditional = "if-none-match" in request.headers or "if-modified-since" in request.headers
+    if conditional and isinstance(not_modified(request, headers), HttpResponseNotModified):
         # Vary stays, as RFC 9110 asks of a 304 (the view's own 304 leaves it out).
         response = HttpResponseNotModified()
         headers = [(name, value) for name, value in headers if name.lower() not in NO_BODY]
@@ -64,7 +66,7 @@ def replay(request, content, headers):
     else:
         response = HttpResponse(content)
     for name, value in headers:
-        response[name] = value
+        response[name] = value  # each was checked when the view's response was made
     outage = getattr(request, "during_outage", False)
     response[SERVED_FROM] = "cache (the database is unavailable)" if outage else "cache"
     return response

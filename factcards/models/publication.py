@@ -11,7 +11,7 @@ only what needs the database answers 503.
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import InterfaceError, OperationalError, models, transaction
+from django.db import InterfaceError, OperationalError, connection, models, transaction
 from django.db.models import F
 
 from .. import http_cache
@@ -31,8 +31,13 @@ class Publication(models.Model):
 
     @classmethod
     def current(cls):
-        """The counter as committed now: one indexed read."""
-        return cls.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+        """The counter as committed now: one read by primary key (in SQL as written: every
+        public request asks, and building the query would cost more than running it)."""
+        table = connection.ops.quote_name(cls._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT version FROM {table} WHERE id = 1")
+            row = cursor.fetchone()
+        return row[0] if row else 0
 
     @classmethod
     def bump(cls, cards=(), sources=(), topics=()):
