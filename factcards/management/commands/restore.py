@@ -6,6 +6,9 @@ from factcards.backups import restore
 
 
 class Command(BaseCommand):
+    # It copies database files: the models' system checks (some ask the database itself)
+    # have nothing to say about that, and must not stop a restore into a new file.
+    requires_system_checks = []
     help = (
         "Load a backup made by `backup` into the configured database, which must be fresh: "
         "a new SQLite file, or an empty PostgreSQL database (createdb)."
