@@ -29,7 +29,7 @@ class OpenChoiceField(django_filters.fields.ChoiceField):
     shared link then shows "no cards", not an error."""
 
     def valid_value(self, value):
-        return True
+        return "\x00" not in str(value)  # PostgreSQL text can't hold it: an error, not a 500
 
 
 class OpenChoiceFilter(django_filters.ChoiceFilter):
