@@ -121,3 +121,29 @@ def axe_violations():
         ]
 
     return run
+
+
+@pytest.fixture
+def registry_buffer(settings):
+    """The embed registry's cache, empty: Redis when REDIS_URL is set, else this process's
+    memory (the live server's threads share it)."""
+    from django.core.cache import caches
+
+    if not os.environ.get("REDIS_URL"):
+        settings.CACHES = {
+            **settings.CACHES,
+            "registry": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": "registry-tests",
+            },
+        }
+    caches["registry"].clear()
+    return caches["registry"]
+
+
+@pytest.fixture
+def registry_permissions(editorial_groups):
+    """The registry's permissions for the groups (a transactional test's flush drops them)."""
+    from django.apps import apps
+
+    importlib.import_module("factcards.migrations.0013_where_cards_live").grant(apps, None)
