@@ -696,6 +696,11 @@ class ArticleUseInline(admin.TabularInline):
     can_delete = False
     show_change_link = True
 
+    def has_view_permission(self, request, obj=None):
+        # Only cards on record are embedded or cited; a draft's form stays as it was.
+        on_record = obj is not None and obj.is_locked and not obj.is_revision
+        return on_record and super().has_view_permission(request, obj)
+
     def has_add_permission(self, request, obj=None):
         return False
 
