@@ -1,10 +1,12 @@
 """The embed registry: which articles show each card, counted without a database write."""
 
+import io
 import json
 import time
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.urls import reverse
 
 from factcards import registry
@@ -254,3 +256,36 @@ def test_adding_a_javascript_url_by_hand_is_refused_with_a_message(client, card,
     assert response.status_code == 200
     assert "valid URL" in response.content.decode() or "http" in response.content.decode()
     assert not ArticleUse.objects.exists()
+
+
+# --- the periodic flush -------------------------------------------------------------------
+
+
+@pytest.fixture
+def dummy_tasks(settings):
+    from django.tasks import default_task_backend
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    default_task_backend.clear()
+    return default_task_backend
+
+
+def test_each_flush_enqueues_the_next_for_after_the_window_closes(client, card, dummy_tasks):
+    from factcards.registry import flush_registry
+
+    report(client, ARTICLE)
+    result = flush_registry.call(
+        up_to=registry.clock() + settings.FACTCARDS_REGISTRY_WINDOW + GRACE
+    )
+    assert result == {"articles": 1}
+    [following] = dummy_tasks.results
+    assert following.task.name == "flush_registry"
+    window = settings.FACTCARDS_REGISTRY_WINDOW
+    closes = (registry.window_of(registry.clock()) + 1) * window
+    assert following.task.run_after.timestamp() == pytest.approx(closes + GRACE + 1, abs=2)
+
+
+def test_starting_the_worker_twice_enqueues_one_flush(card, dummy_tasks):
+    call_command("flush_registry", "--schedule", stdout=io.StringIO())
+    call_command("flush_registry", "--schedule", stdout=io.StringIO())
+    assert len(dummy_tasks.results) == 1
