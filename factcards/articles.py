@@ -12,7 +12,6 @@ import logging
 import time
 import urllib.error
 import urllib.request
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
@@ -23,6 +22,7 @@ from django.utils import timezone
 
 from .models import ArticleCheck, DeskPreference, WebhookAttempt, WebhookDelivery
 from .notifications import editors
+from .tasks import retry
 
 logger = logging.getLogger(__name__)
 
@@ -149,21 +149,6 @@ OPENER = urllib.request.build_opener(NoRedirects)
 
 class WebhookFailed(Exception):
     pass
-
-
-def backoff(attempt):
-    delay = settings.FACTCARDS_TASK_RETRY_DELAY * 2 ** (attempt - 1)
-    return min(delay, settings.FACTCARDS_TASK_RETRY_MAX_DELAY)
-
-
-def retry(task, *args, attempt, **kwargs):
-    """Enqueue `task` again as attempt `attempt + 1` after the backoff; False once
-    FACTCARDS_TASK_ATTEMPTS attempts were made."""
-    if attempt >= settings.FACTCARDS_TASK_ATTEMPTS:
-        return False
-    run_after = timezone.now() + timedelta(seconds=backoff(attempt))
-    task.using(run_after=run_after).enqueue(*args, attempt=attempt + 1, **kwargs)
-    return True
 
 
 def post(delivery):
