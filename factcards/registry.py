@@ -176,7 +176,7 @@ def flush(up_to=None):
     oldest = current - KEEP // settings.FACTCARDS_REGISTRY_WINDOW
     done = store.get("seen:flushed")
     seen = defaultdict(lambda: [0, None, None])  # (slug, url) → [views, first, last]
-    spent = []
+    spent, claimed = [], []
     for window in range(max(oldest, -1 if done is None else done + 1), current):
         slots = store.get(f"seen:{window}:n")
         if not slots or not store.add(f"seen:{window}:claimed", 1, KEEP):
@@ -193,7 +193,12 @@ def flush(up_to=None):
             entry[1] = min(at, entry[1] or at)
             entry[2] = max(min(end, up_to), entry[2] or 0)
         spent += [*names, *keys, f"seen:{window}:n"]
-    stored = save_views(seen)
+        claimed.append(f"seen:{window}:claimed")
+    try:
+        stored = save_views(seen)
+    except Exception:
+        store.delete_many(claimed)  # the next flush takes these windows again
+        raise
     store.set("seen:flushed", current - 1, KEEP)
     store.delete_many(spent)
     return stored

@@ -289,3 +289,17 @@ def test_starting_the_worker_twice_enqueues_one_flush(card, dummy_tasks):
     call_command("flush_registry", "--schedule", stdout=io.StringIO())
     call_command("flush_registry", "--schedule", stdout=io.StringIO())
     assert len(dummy_tasks.results) == 1
+
+
+def test_a_flush_that_fails_leaves_the_counts_for_the_next(client, card, monkeypatch):
+    report(client, ARTICLE)
+
+    def database_down(seen):
+        raise ConnectionError("database down")
+
+    monkeypatch.setattr(registry, "save_views", database_down)
+    with pytest.raises(ConnectionError):
+        flushed()
+    monkeypatch.undo()
+    flushed()
+    assert ArticleUse.objects.get().views == 1
