@@ -27,11 +27,14 @@ class Publication(models.Model):
     @classmethod
     def bump(cls, cards=(), sources=(), topics=()):
         """Move the counter on for a change to these cards, sources and the cards of these
-        topics; once it commits, the HTTP caches in front drop every page showing them, and
-        every list."""
+        topics: the cards' facets are brought up to date in the same transaction, and once
+        it commits, the HTTP caches in front drop every page showing them, and every list."""
+        from . import facets
+
         if not cls.objects.filter(pk=1).update(version=F("version") + 1):
             with transaction.atomic():
                 cls.objects.get_or_create(pk=1, defaults={"version": 1})
+        facets.refresh(cards)
         http_cache.purge_on_commit(
             [
                 http_cache.LIST_KEY,
