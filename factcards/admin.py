@@ -234,6 +234,26 @@ class CorrectionInline(admin.TabularInline):
         return False
 
 
+class ArticleUseInline(admin.TabularInline):
+    """“Used in”: the articles that embed or cite the card (seen by its embeds, registered by
+    a CMS, or added by hand from the “Add an article” link)."""
+
+    model = ArticleUse
+    verbose_name = "used in"
+    verbose_name_plural = "used in"
+    fields = ["url", "how", "first_seen", "last_seen", "views"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class GuardedForm(forms.ModelForm):
     """A change form that, before saving, reads the stored row under its lock (the admin
     saves inside a transaction) and refuses, with the typed form kept, when the object
@@ -356,7 +376,7 @@ class MineFilter(admin.SimpleListFilter):
 @admin.register(FactCard)
 class FactCardAdmin(GuardedAdmin):
     form = FactCardAdminForm
-    inlines = [CitationInline, CorrectionInline]
+    inlines = [CitationInline, CorrectionInline, ArticleUseInline]
     list_display = ["statement", "kind", "status_badge", "created_by", "updated_at"]
     list_filter = [MineFilter, "status", "kind", "topics", "places"]
     list_select_related = ["created_by", "revision_of"]
@@ -387,6 +407,12 @@ class FactCardAdmin(GuardedAdmin):
     class Media:
         css = {"all": ["factcards/admin.css"]}
         js = ["factcards/copy.js", "factcards/embed-loader.js"]
+
+    def get_inlines(self, request, obj):
+        # "Used in" only on cards on record (the ones embedded or cited); drafts' forms as before.
+        if obj is None or not obj.is_locked or obj.is_revision:
+            return [CitationInline, CorrectionInline]
+        return self.inlines
 
     def get_fieldsets(self, request, obj=None):
         card = ["statement", "kind", "as_of", "context", "topics", "places"]
@@ -776,41 +802,14 @@ class CorrectionAdmin(ReadOnlyHistoryAdmin):
 # --- where cards live: the articles using each card, what a correction asks of them ----------
 
 
-class ArticleUseInline(admin.TabularInline):
-    """“Used in”: the articles that embed or cite the card (seen by its embeds, registered by
-    a CMS, or added by hand from the “Add an article” link)."""
-
-    model = ArticleUse
-    verbose_name = "used in"
-    verbose_name_plural = "used in"
-    fields = ["url", "how", "first_seen", "last_seen", "views"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_view_permission(self, request, obj=None):
-        # Only cards on record are embedded or cited; a draft's form stays as it was.
-        on_record = obj is not None and obj.is_locked and not obj.is_revision
-        return on_record and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-FactCardAdmin.inlines = [*FactCardAdmin.inlines, ArticleUseInline]
-
-
 @admin.register(ArticleUse)
 class ArticleUseAdmin(SafeActionsMixin, admin.ModelAdmin):
     list_display = ["url", "card", "how", "views", "first_seen", "last_seen"]
     list_filter = ["how"]
     list_select_related = ["card"]
     search_fields = ["url", "card__statement", "card__slug"]
-    autocomplete_fields = ["card"]
+    # The card comes from its page's "Add an article" link; the lookup finds another.
+    raw_id_fields = ["card"]
     readonly_fields = ["how", "views", "first_seen", "last_seen", "added_by", "added_at", "cms"]
     fields = ["card", "url", *readonly_fields]
 
@@ -850,7 +849,7 @@ class CheckedFilter(admin.SimpleListFilter):
 class ArticleCheckAdmin(SafeActionsMixin, admin.ModelAdmin):
     """Articles to check: tick each once it has been looked at (and fixed if need be)."""
 
-    list_display = ["article", "card", "what", "updated", "checked_by", "checked_at"]
+    list_display = ["article", "card", "what", "updated", "ticked"]
     list_editable = ["updated"]
     list_display_links = None
     list_filter = [CheckedFilter, "correction__kind"]
@@ -879,10 +878,20 @@ class ArticleCheckAdmin(SafeActionsMixin, admin.ModelAdmin):
             '<a href="{}">{}</a>', reverse("admin:factcards_factcard_change", args=[card.pk]), card
         )
 
-    @admin.display(description="because it was", ordering="-correction__created_at")
+    @admin.display(description="why", ordering="-correction__created_at")
     def what(self, check):
         done = "retracted" if check.correction.kind == "retraction" else "corrected"
         return f"{done} {check.correction.created_at:%b %-d, %Y}"
+
+    @admin.display(description="ticked by", ordering="checked_at")
+    def ticked(self, check):
+        if not check.checked_by_id:
+            return "—"
+        return f"{check.checked_by}, {timezone.localtime(check.checked_at):%b %-d, %H:%M}"
+
+    def changelist_view(self, request, extra_context=None):
+        title = "Articles to check: tick each once it has been looked at"
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
 
     def has_add_permission(self, request):
         return False

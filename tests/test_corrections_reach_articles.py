@@ -243,3 +243,30 @@ def test_an_unreachable_receiver_is_logged_with_the_error(card, people, settings
     deliver_webhook.call(delivery.pk)
     attempt = delivery.attempts.get()
     assert attempt.status_code is None and attempt.error
+
+
+def test_the_registrys_desk_pages_are_valid_html(client, card, people, tmp_path, settings):
+    from .test_html import validate
+
+    settings.FACTCARDS_WEBHOOK_URL, settings.FACTCARDS_WEBHOOK_SECRET = "http://127.0.0.1:9/", "s"
+    correct(card, people[1], people[2])
+    deliver_webhook.call(WebhookDelivery.objects.get().pk)
+    client.force_login(UserFactory(is_superuser=True))
+    pages = {
+        "desk-home": reverse("admin:index"),
+        "articles-to-check": reverse("admin:factcards_articlecheck_changelist"),
+        "card-used-in": reverse("admin:factcards_factcard_change", args=[card.pk]),
+        "add-article": reverse("admin:factcards_articleuse_add") + f"?card={card.pk}",
+        "delivery": reverse(
+            "admin:factcards_webhookdelivery_change", args=[WebhookDelivery.objects.get().pk]
+        ),
+    }
+    files = []
+    for name, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        files.append(tmp_path / f"{name}.html")
+        files[-1].write_bytes(response.content)
+    assert "Articles to check" in files[0].read_text()
+    assert ARTICLES[0] in files[2].read_text()
+    assert validate([str(f) for f in files]) == []
