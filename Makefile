@@ -21,6 +21,7 @@ PYTHON ?= $(shell \
 
 help:
 	@echo "make run    set up .venv, the SQLite database and the demo data; serve http://$(HOST):$(PORT)"
+	@echo "            (and run the task worker beside it)"
 	@echo "make test   ruff and the whole test suite (browser tests need Debian's chromium)"
 	@echo "make admin  create an admin login (superuser) for http://$(HOST):$(PORT)/admin/"
 	@echo "make bench  time the public pages against a few thousand cards"
@@ -52,8 +53,9 @@ run: demo
 	@echo
 	@echo "  The site:  http://$(HOST):$(PORT)/"
 	@echo "  The admin: http://$(HOST):$(PORT)/admin/  (no login yet? stop with Ctrl-C, run 'make admin', then 'make run')"
+	@echo "  The task worker runs beside it; Ctrl-C stops both."
 	@echo
-	$(VPY) manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) $(VENV)/bin/honcho start --port $(PORT)
 
 admin: migrate
 	$(VPY) manage.py createsuperuser

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "simple_history",
+    "django_tasks_db",  # the task worker's queue and results (see TASKS below)
     "factcards",
 ]
 
@@ -208,3 +209,14 @@ FACTCARDS_EMBED_CACHE = {
     "stale_while_revalidate": 86400,
 }
 FACTCARDS_OEMBED_CACHE_AGE = 3600
+
+# --- background tasks ------------------------------------------------------------------------
+# Django's task framework; django-tasks-db keeps the queue in the project's own database and
+# `manage.py db_worker` runs it in a separate process (`make run` starts one beside the server).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A task that fails is enqueued again this many times at most, waiting twice as long each
+# time (seconds): 5, 10, 20, 40, 80… up to the cap.
+FACTCARDS_TASK_ATTEMPTS = int(os.environ.get("FACTCARDS_TASK_ATTEMPTS", "8"))
+FACTCARDS_TASK_RETRY_DELAY = float(os.environ.get("FACTCARDS_TASK_RETRY_DELAY", "5"))
+FACTCARDS_TASK_RETRY_MAX_DELAY = 3600
+
