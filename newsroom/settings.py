@@ -220,3 +220,10 @@ FACTCARDS_TASK_ATTEMPTS = int(os.environ.get("FACTCARDS_TASK_ATTEMPTS", "8"))
 FACTCARDS_TASK_RETRY_DELAY = float(os.environ.get("FACTCARDS_TASK_RETRY_DELAY", "5"))
 FACTCARDS_TASK_RETRY_MAX_DELAY = 3600
 
+# --- staleness and scheduled publishing ------------------------------------------------------
+# Days until a card of each kind is due for a check, counted from its publication or from an
+# editor's confirmation, when nobody set a check-by date: figures go out of date, the other
+# kinds (a dated event, a quote, a document) rarely do, so they get none unless one is set.
+FACTCARDS_CHECK_DAYS = {"figure": 90}
+# The weekly email to editors of the cards due for a check: (weekday, 0 = Monday; hour), local.
+FACTCARDS_CHECK_DIGEST = (0, 8)

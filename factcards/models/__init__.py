@@ -13,6 +13,7 @@ from .citations import Citation
 from .corrections import Correction
 from .fields import WebURLField, WebURLFormField, squash_space, web_url
 from .locking import EDITABLE, LOCKED, EditConflict, WorkflowError
+from .periodic import PeriodicRun
 from .preferences import DeskPreference
 from .publication import Publication, cached_by_publication
 from .sources import Source
@@ -31,6 +32,7 @@ __all__ = [
     "EditConflict",
     "FactCard",
     "FactCardQuerySet",
+    "PeriodicRun",
     "Place",
     "Publication",
     "Source",

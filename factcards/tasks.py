@@ -1,0 +1,121 @@
+"""Work the task worker does (`manage.py db_worker`): scheduled publications and the weekly
+email of cards due for a check.
+
+Each task is safe to run twice: it re-reads what it acts on under the row's lock and does
+nothing when there is nothing (left) to do.
+"""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.tasks import task
+from django.utils import timezone
+
+from .models import FactCard
+from .models.periodic import PeriodicRun
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def publish_scheduled(card_pk, publish_at):
+    """Publish a card at the time an editor approved, as that editor, if the approval still
+    stands: an edit, a return or a cancellation since then leaves the card in review."""
+    from .workflow import take
+
+    when = datetime.datetime.fromisoformat(publish_at)
+    with transaction.atomic():
+        card = FactCard.objects.select_for_update(of=("self",)).filter(pk=card_pk).first()
+        if card is None or card.status != FactCard.Status.IN_REVIEW or card.publish_at != when:
+            return "Not published: the approval for this time no longer stands."
+        if timezone.now() < when:  # woken early (a clock set back): wait for the time
+            publish_scheduled.using(run_after=when).enqueue(card_pk, publish_at)
+            return "Not yet: enqueued again for the approved time."
+        try:
+            with transaction.atomic():
+                take(card, "publish", card.scheduled_by)
+        except ValidationError as error:
+            # The rules say no now (the approving editor lost the right to publish…): the
+            # approval lapses, visibly in the card's history, instead of waiting forever.
+            card = FactCard.objects.get(pk=card_pk)
+            card.publish_at = card.scheduled_by = None
+            reason = f"Scheduled publication not made: {' '.join(error.messages)}"
+            card._write([FactCard.Status.IN_REVIEW], step="schedule_lapsed", reason=reason[:100])
+            return reason
+    return "Published."
+
+
+# --- periodic jobs ----------------------------------------------------------------------------
+# A periodic job is a task enqueued for its next slot (run_after), with one PeriodicRun row per
+# slot: the row's unique key makes enqueueing and running each slot happen once, however many
+# workers start or however often a task is delivered. Each run enqueues the next slot.
+
+
+def weekly_slot(now, weekday, hour):
+    """The first time after `now` that is `weekday` (0 = Monday) at `hour`, local time."""
+    local = timezone.localtime(now)
+    slot = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+    slot += datetime.timedelta(days=(weekday - local.weekday()) % 7)
+    if slot <= local:
+        slot += datetime.timedelta(days=7)
+    return slot
+
+
+def next_digest_slot(now):
+    weekday, hour = settings.FACTCARDS_CHECK_DIGEST
+    return weekly_slot(now, weekday, hour)
+
+
+def schedule_periodic(now=None):
+    """Make sure every periodic job has its next run enqueued (once; safe to call anytime:
+    `manage.py schedule_periodic` does at every worker start)."""
+    now = now or timezone.now()
+    for job, (next_slot, _) in PERIODIC.items():
+        slot = next_slot(now)
+        try:
+            # The slot's row and its task commit together: never a row without its task.
+            with transaction.atomic():
+                run, created = PeriodicRun.objects.get_or_create(job=job, due_at=slot)
+                if created:
+                    result = run_periodic.using(run_after=slot).enqueue(job, slot.isoformat())
+                    run.task_id = str(result.id)
+                    run.save(update_fields=["task_id"])
+        except IntegrityError:  # another worker made it at the same moment
+            continue
+
+
+@task()
+def run_periodic(job, due_at):
+    """One slot of a periodic job: done once, then the next slot is enqueued."""
+    with transaction.atomic():
+        run = (
+            PeriodicRun.objects.select_for_update()
+            .filter(job=job, due_at=datetime.datetime.fromisoformat(due_at))
+            .first()
+        )
+        if run is None or run.done_at:
+            outcome = "Already done."
+        else:
+            outcome = PERIODIC[job][1]()
+            run.done_at = timezone.now()
+            run.save(update_fields=["done_at"])
+    schedule_periodic()
+    return outcome
+
+
+def send_check_digest():
+    """The weekly email to editors: the published cards past their check-by date."""
+    from .notifications import send_check_digest as send
+
+    cards = list(FactCard.objects.due_for_check().select_related("checked_by"))
+    if not cards:
+        return "No card is due for a check."
+    sent = send(cards)
+    return f"Cards due for a check: {len(cards)}, emailed to {sent} editors."
+
+
+# Each periodic job: (when its next run is due after a given time, what it does).
+PERIODIC = {"check_digest": (next_digest_slot, send_check_digest)}
