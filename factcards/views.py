@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
@@ -135,8 +136,10 @@ def facet_options(bound_field, counts, expanded):
 @require_GET
 def card_detail(request, slug):
     site = request.build_absolute_uri("/")  # the links inside are absolute
+    # The day too: past its check-by date a card says when it was last checked.
+    day = timezone.localdate().isoformat()
     parts = cached_by_publication(
-        f"card:{filtered_by([slug, site])}", lambda: card_page_parts(request, slug), request
+        f"card:{filtered_by([slug, site, day])}", lambda: card_page_parts(request, slug), request
     )
     if not parts:
         raise Http404("No card on record at this address.")
