@@ -4,10 +4,13 @@ The admin only asks: which steps to offer comes from factcards.workflow.steps_fo
 save and step goes through the model, which checks the database and decides.
 """
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
@@ -15,7 +18,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
+from . import reading
 from .embeds import embed_codes
 from .models import (
     AUTHORED_FIELDS,
@@ -33,6 +38,79 @@ from .models.sources import SOURCE_FIELDS
 from .workflow import ASKS, STEPS, WHEN, steps_for, take
 
 
+class ForgivingAutocomplete:
+    """Redraws a form whose autocomplete value was forged ("abc", an id past the column's
+    range) with the field's own error, instead of failing while it looks the value up."""
+
+    def optgroups(self, name, value, attr=None):
+        key = self.field.remote_field.model._meta.pk
+        return super().optgroups(name, [v for v in value if self.readable(key, v)], attr)
+
+    @staticmethod
+    def readable(key, value):
+        try:
+            key.run_validators(key.to_python(value))
+        except (ValidationError, TypeError, ValueError):
+            return False
+        return True
+
+
+class SafeAutocompleteSelect(ForgivingAutocomplete, AutocompleteSelect):
+    pass
+
+
+class InRangeChoiceField(forms.ModelChoiceField):
+    """An id the column can't hold (past 2⁶³) is not a choice: an error, not a crash."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not ForgivingAutocomplete.readable(
+            self.queryset.model._meta.pk, value
+        ):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class InRangeMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        key = self.queryset.model._meta.pk
+        for pk in value:
+            if not ForgivingAutocomplete.readable(key, pk):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
+class SafeAutocompleteSelectMultiple(ForgivingAutocomplete, AutocompleteSelectMultiple):
+    pass
+
+
+class SafeAutocompleteFields:
+    """autocomplete_fields drawn with the forgiving widgets."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault(
+                "widget",
+                SafeAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using")),
+            )
+            kwargs.setdefault("form_class", InRangeChoiceField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault(
+                "widget",
+                SafeAutocompleteSelectMultiple(
+                    db_field, self.admin_site, using=kwargs.get("using")
+                ),
+            )
+            kwargs.setdefault("form_class", InRangeMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
 def may_edit(request, obj):
     """Whether to show this card's (or source's) change form as editable. A POST is let
     through to the form, which checks the locked row: someone whose card moved on while they
@@ -40,8 +118,23 @@ def may_edit(request, obj):
     return obj is None or obj.editable_by(request.user) or request.method == "POST"
 
 
+class ReadableChanges(HistoricalRecordContextHelper):
+    """A history list's changes as the desk reads values: '1,960', not '1960.0000'; '—'
+    for none, not 'None'."""
+
+    def prepare_delta_change_value(self, change, value):
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, Decimal):
+            return reading.format_number(value)
+        return super().prepare_delta_change_value(change, value)
+
+
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
     """History pages to read, never to write: simple-history's page would revert on POST."""
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableChanges(self.model, historical_record)
 
     def history_view(self, request, object_id, extra_context=None):
         if not is_id(self.model, object_id):
@@ -120,7 +213,7 @@ def when_field(asks):
     return field
 
 
-class CitationInline(admin.StackedInline):
+class CitationInline(SafeAutocompleteFields, admin.StackedInline):
     model = Citation
     autocomplete_fields = ["source"]
     fields = [("source", "relation"), "excerpt", ("stated_value", "locator", "position")]
@@ -189,7 +282,7 @@ class SafeActionsMixin:
         return super().response_action(request, queryset, *args, **kwargs)
 
 
-class GuardedAdmin(SafeActionsMixin, ReadOnlyHistoryAdmin):
+class GuardedAdmin(SafeAutocompleteFields, SafeActionsMixin, ReadOnlyHistoryAdmin):
     """Change forms for objects with a version and an author rule (cards, sources)."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

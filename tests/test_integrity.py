@@ -648,3 +648,26 @@ def test_a_source_saved_while_a_revision_citing_it_is_approved_never_crashes(
     assert type(source).objects.get(pk=source.pk).title == "A corrected headline" or (
         "refused" in outcomes
     )
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"topics": ["abc"]},
+        {"topics": ["99999", "abc"]},
+        {"places": [str(2**70)]},
+        {
+            "citations-TOTAL_FORMS": "1",
+            "citations-0-source": "abc",
+            "citations-0-relation": "supports",
+            "citations-0-excerpt": "Nearly 2,000 peacekeepers.",
+        },
+    ],
+)
+def test_forged_autocomplete_values_are_a_form_error_not_a_crash(no_raise, reporter, forged):
+    no_raise.force_login(reporter)
+    data = new_card_form(statement="A card with a forged choice.", slug="forged", **forged)
+    response = no_raise.post(reverse("admin:factcards_factcard_add"), data)
+    assert response.status_code == 200
+    assert 'class="errornote"' in response.content.decode()
+    assert not FactCard.objects.filter(slug="forged").exists()

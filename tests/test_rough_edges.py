@@ -8,7 +8,7 @@ from django.urls import reverse
 from factcards.models import FactCard
 
 from .admin_forms import change_url
-from .factories import published_card
+from .factories import UserFactory, published_card
 
 
 def oembed(client, url, **params):
@@ -114,3 +114,21 @@ def test_a_retracted_cards_share_image_leads_with_the_retraction(client, db, oth
     card.retract(other_editor, "The figure was misattributed.")
     assert alert_pixels("standing") == 0
     assert alert_pixels("withdrawn") > 1000  # "RETRACTED", large, in the alert colour
+
+
+def test_the_history_list_names_columns_and_values_as_the_desk_does(client, db, editor):
+    from .factories import FactCardFactory
+
+    card = FactCardFactory(value=None, created_by=editor)
+    card.value = 1960
+    card.save(by=editor)
+    card.submit(editor)
+    comment = "Cite the agreement itself. " * 8 + "The end of a long comment."
+    card.return_to_draft(UserFactory(group="Editors"), comment)
+    client.force_login(editor)
+    page = client.get(f"/admin/factcards/factcard/{card.pk}/history/").content.decode()
+    assert "STATUS_OF_VERSION" not in page.upper().replace("STATUS OF VERSION", "")
+    assert "status_of_version" not in page
+    assert "1960.0000" not in page and "1,960" in page
+    assert "None" not in page
+    assert "The end of a long comment." in page  # the whole comment, not 100 characters
