@@ -29,7 +29,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import condition, require_safe
 
-from . import reading
+from . import http_cache, reading
 from .models import FactCard
 from .share_image import render_share_image
 
@@ -104,13 +104,20 @@ def card_modified(request, slug=None):
 
 
 def shared_cache(view):
-    """Cache-Control for responses that browsers and CDNs may keep, 304s included."""
+    """Cache-Control and surrogate keys for responses that browsers and CDNs may keep, 304s
+    included."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         if response.status_code in (200, 304):
             patch_cache_control(response, **settings.FACTCARDS_EMBED_CACHE)
+            # The card it shows (read by the ETag check); a 304 names it too, since a cache
+            # takes a revalidated copy's headers from the 304. A change to a source purges
+            # the cards citing it.
+            state = getattr(request, "_card_state", (None, None))[1]
+            if state is not None:
+                http_cache.tag(response, [http_cache.card_key(state[0])])
         return response
 
     return wrapped

@@ -1,29 +1,74 @@
-"""Work the task worker does (`manage.py db_worker`): scheduled publications and the weekly
-email of cards due for a check.
+"""Background work: Django tasks, run by the worker process (`manage.py db_worker`).
 
-Each task is safe to run twice: it re-reads what it acts on under the row's lock and does
-nothing when there is nothing (left) to do.
+django.tasks has no retries of its own; `retry` is the one way a task here tries again: it
+enqueues the same task for later, waiting twice as long each time, a bounded number of
+times. A task whose last attempt fails ends as a failed result, listed in the admin under
+"Task results" with its traceback.
+
+Scheduled publications and the periodic jobs (the weekly email of cards due for a check) are
+safe to run twice: each re-reads what it acts on under a row lock and does nothing when there
+is nothing (left) to do.
 """
 
 import datetime
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.tasks import task
 from django.utils import timezone
 
+from . import http_cache
 from .models import FactCard
 from .models.periodic import PeriodicRun
+
+
+def backoff(attempt):
+    """Seconds to wait after failed attempt number `attempt` (1, 2, …): doubling, capped."""
+    delay = settings.FACTCARDS_TASK_RETRY_DELAY * 2 ** (attempt - 1)
+    return min(delay, settings.FACTCARDS_TASK_RETRY_MAX_DELAY)
+
+
+def retry(task, *args, attempt, **kwargs):
+    """Enqueue `task` again as attempt `attempt + 1`, after the backoff; False (nothing
+    enqueued) once FACTCARDS_TASK_ATTEMPTS attempts have been made. The task must take an
+    `attempt` keyword argument and be safe to run twice."""
+    if attempt >= settings.FACTCARDS_TASK_ATTEMPTS:
+        return False
+    run_after = timezone.now() + timedelta(seconds=backoff(attempt))
+    task.using(run_after=run_after).enqueue(*args, attempt=attempt + 1, **kwargs)
+    return True
+
+
+@task
+def purge_cache(keys, urls, attempt=1):
+    """Purge these surrogate keys from the HTTP caches at `urls`; the unreachable ones are
+    tried again later. Purging twice does no harm."""
+    failed = http_cache.send_purges(keys, urls)
+    if failed and not retry(purge_cache, keys, sorted(failed), attempt=attempt):
+        raise http_cache.PurgeFailed(failed, attempt)
+    return {"purged": [url for url in urls if url not in failed], "failed": sorted(failed)}
+
 
 logger = logging.getLogger(__name__)
 
 
 @task()
-def publish_scheduled(card_pk, publish_at):
+def publish_scheduled(card_pk, publish_at, attempt=1):
     """Publish a card at the time an editor approved, as that editor, if the approval still
-    stands: an edit, a return or a cancellation since then leaves the card in review."""
+    stands: an edit, a return or a cancellation since then leaves the card in review. A
+    database that fails (locked, gone a moment) has it tried again later."""
+    try:
+        return publish_if_approved(card_pk, publish_at)
+    except DatabaseError:
+        if not retry(publish_scheduled, card_pk, publish_at, attempt=attempt):
+            raise
+        return "The database failed: enqueued again."
+
+
+def publish_if_approved(card_pk, publish_at):
     from .workflow import take
 
     when = datetime.datetime.fromisoformat(publish_at)
@@ -88,8 +133,21 @@ def schedule_periodic(now=None):
 
 
 @task()
-def run_periodic(job, due_at):
-    """One slot of a periodic job: done once, then the next slot is enqueued."""
+def run_periodic(job, due_at, attempt=1):
+    """One slot of a periodic job: done once, then the next slot is enqueued. A run that
+    fails (the mail server down) is tried again later, then listed as failed."""
+    try:
+        outcome = run_slot(job, due_at)
+    except Exception:
+        if retry(run_periodic, job, due_at, attempt=attempt):
+            return "Failed: enqueued again."
+        schedule_periodic()  # this slot failed for good (see the admin); the next still comes
+        raise
+    schedule_periodic()
+    return outcome
+
+
+def run_slot(job, due_at):
     with transaction.atomic():
         run = (
             PeriodicRun.objects.select_for_update()
@@ -102,7 +160,6 @@ def run_periodic(job, due_at):
             outcome = PERIODIC[job][1]()
             run.done_at = timezone.now()
             run.save(update_fields=["done_at"])
-    schedule_periodic()
     return outcome
 
 

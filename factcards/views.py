@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from . import reading
+from . import http_cache, reading
 from .embeds import embed_codes
 from .filters import FACETS, FactCardFilter
 from .models import Citation, FactCard, cached_by_publication
@@ -28,7 +28,9 @@ TOP_OPTIONS = 8  # per facet; "More…" shows the rest
 
 
 @require_GET
-@vary_on_headers("HX-Request")
+# A shared cache keeps each variant apart: page or fragment, Back-button restore, and the
+# pager's focus move (HX-Trigger) render differently.
+@vary_on_headers("HX-Request", "HX-History-Restore-Request", "HX-Trigger")
 def card_list(request):
     filterset = FactCardFilter(request.GET, queryset=FactCard.objects.published(), request=request)
     # Invalid input shows the form's errors and no results, never a guess at what was meant.
@@ -78,8 +80,9 @@ def card_list(request):
             request,
         )
 
+    keys = [http_cache.LIST_KEY, *map(http_cache.card_key, ids)]
     if request.htmx and not request.htmx.history_restore_request:
-        return HttpResponse(fragment("results"))
+        return http_cache.shared_page(HttpResponse(fragment("results")), keys)
     page_context = {
         "filter": filterset,
         "count": count,
@@ -91,7 +94,7 @@ def card_list(request):
         "page": SimpleLazyObject(lambda: context()["page"]),
         "facets": SimpleLazyObject(lambda: context()["facets"]),
     }
-    return render(request, "factcards/card_list.html", page_context)
+    return http_cache.shared_page(render(request, "factcards/card_list.html", page_context), keys)
 
 
 def filtered_by(filterset_or_text):
@@ -139,14 +142,18 @@ def facet_options(bound_field, counts, expanded):
 @require_GET
 def card_detail(request, slug):
     site = request.build_absolute_uri("/")  # the links inside are absolute
+    # "card-page": the parts now carry their surrogate keys; older entries are not read.
     # The day too: past its check-by date a card says when it was last checked.
     day = timezone.localdate().isoformat()
     parts = cached_by_publication(
-        f"card:{filtered_by([slug, site, day])}", lambda: card_page_parts(request, slug), request
+        f"card-page:{filtered_by([slug, site, day])}",
+        lambda: card_page_parts(request, slug),
+        request,
     )
     if not parts:
         raise Http404("No card on record at this address.")
-    return render(request, "factcards/card_detail.html", {"parts": parts})
+    response = render(request, "factcards/card_detail.html", {"parts": parts})
+    return http_cache.shared_page(response, parts["keys"])
 
 
 def card_page_parts(request, slug):
@@ -166,7 +173,14 @@ def card_page_parts(request, slug):
         name: render_to_string(f"factcards/card_detail.html#{name}", context, request)
         for name in ("title", "description", "meta", "content")
     }
-    return {**parts, "json_ld": json_for_script(reading.json_ld(card, url))}
+    # What the page shows: the card, its sources, and its topics' newest cards (related).
+    keys = [
+        http_cache.card_key(card.pk),
+        *(http_cache.source_key(source.pk) for source in card.sources()),
+        *(http_cache.topic_key(topic.pk) for topic in card.topics.all()),
+        *(http_cache.card_key(other.pk) for other in context["related"]),
+    ]
+    return {**parts, "json_ld": json_for_script(reading.json_ld(card, url)), "keys": keys}
 
 
 def per_publication(view):
@@ -185,7 +199,8 @@ def per_publication(view):
                 response.render()
             if response.status_code == 200:
                 cache_set(key, response)
-        return response
+        # A feed or sitemap lists cards: any publication may change it.
+        return http_cache.shared_page(response, [http_cache.LIST_KEY])
 
     return cached_view
 

@@ -220,6 +220,18 @@ FACTCARDS_TASK_ATTEMPTS = int(os.environ.get("FACTCARDS_TASK_ATTEMPTS", "8"))
 FACTCARDS_TASK_RETRY_DELAY = float(os.environ.get("FACTCARDS_TASK_RETRY_DELAY", "5"))
 FACTCARDS_TASK_RETRY_MAX_DELAY = 3600
 
+# --- the HTTP cache in front (Varnish, a CDN): surrogate keys and purging ----------------------
+# Headers naming the cards and sources a public response shows: `xkey` (Varnish's xkey module),
+# `Surrogate-Key` (Fastly), `Cache-Tag` (Cloudflare); space-separated, any of them.
+FACTCARDS_SURROGATE_KEY_HEADERS = os.environ.get("FACTCARDS_SURROGATE_KEY_HEADERS", "xkey").split()
+# Base URLs of the Varnish instances to purge (deploy/varnish.vcl), space-separated; none: no purge.
+FACTCARDS_PURGE_URLS = os.environ.get("FACTCARDS_PURGE_URLS", "").split()
+FACTCARDS_PURGE_TIMEOUT = 2  # seconds per cache, in the request that publishes
+FACTCARDS_PURGE_REPEAT_AFTER = 5  # seconds; the worker purges once more then
+# The list, card pages, feed and sitemaps: browsers ask again each time, a shared cache keeps
+# them an hour, or until a purge names them.
+FACTCARDS_PAGE_CACHE = {"public": True, "max_age": 0, "s_maxage": 3600}
+
 # --- staleness and scheduled publishing ------------------------------------------------------
 # Days until a card of each kind is due for a check, counted from its publication or from an
 # editor's confirmation, when nobody set a check-by date: figures go out of date, the other

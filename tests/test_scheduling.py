@@ -2,16 +2,10 @@
 publishes it then, unless the approval no longer stands."""
 
 import datetime
-import os
-import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,6 +14,7 @@ from factcards.tasks import publish_scheduled
 
 from .admin_forms import confirm, messages_of, step_url
 from .factories import FactCardFactory, SourceFactory, UserFactory
+from .servers import environment, manage, stop
 from .test_integrity import race
 
 NOON = datetime.datetime(2026, 5, 4, 12, 0, tzinfo=datetime.UTC)
@@ -203,39 +198,18 @@ def test_two_editors_scheduling_at_once_one_wins(editorial_groups, trial):
 # --- the real worker --------------------------------------------------------------------------
 
 
-def worker_database_url():
-    """The test database as a DATABASE_URL, for a process outside this one."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
-def worker():
-    """`manage.py db_worker` in its own process, against the test database; stopped after."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": worker_database_url(),
-        "DJANGO_DEBUG": "true",
-        "DJANGO_LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay"],
-        cwd=Path(settings.BASE_DIR),
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+def worker(settings):
+    """`manage.py db_worker` in its own process, against the test database; stopped after.
+    The tasks this test enqueues go to the database queue it reads."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    process = manage(
+        "db_worker", "--interval", "0.2", "--no-startup-delay",
+        env=environment(DJANGO_LOG_LEVEL="WARNING"),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
     yield process
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    stop(process)
 
 
 def wait_for(condition, seconds):

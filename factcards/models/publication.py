@@ -4,6 +4,8 @@ from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models import F
 
+from .. import http_cache
+
 
 class Publication(models.Model):
     """One row. Every publish, correction, retraction and change to a cited source bumps it
@@ -23,15 +25,24 @@ class Publication(models.Model):
         return cls.objects.filter(pk=1).values_list("version", flat=True).first() or 0
 
     @classmethod
-    def bump(cls, cards=()):
-        """Readers may now see something new: `cards` (ids) are the cards that changed, whose
-        facets are brought up to date in the same transaction."""
+    def bump(cls, cards=(), sources=(), topics=()):
+        """Move the counter on for a change to these cards, sources and the cards of these
+        topics: the cards' facets are brought up to date in the same transaction, and once it
+        commits, the HTTP caches in front drop every page showing them, and every list."""
         from . import facets
 
         if not cls.objects.filter(pk=1).update(version=F("version") + 1):
             with transaction.atomic():
                 cls.objects.get_or_create(pk=1, defaults={"version": 1})
         facets.refresh(cards)
+        http_cache.purge_on_commit(
+            [
+                http_cache.LIST_KEY,
+                *map(http_cache.card_key, cards),
+                *map(http_cache.source_key, sources),
+                *map(http_cache.topic_key, topics),
+            ]
+        )
 
 
 def publication_key(key, request=None):
