@@ -21,7 +21,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from . import http_cache
-from .models import FactCard
+from .models import FactCard, Publication
 from .models.periodic import PeriodicRun
 
 
@@ -109,6 +109,12 @@ def weekly_slot(now, weekday, hour):
     return slot
 
 
+def next_midnight(now):
+    """The next local midnight after `now`: when cards fall due for a check."""
+    local = timezone.localtime(now)
+    return (local + datetime.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def next_digest_slot(now):
     weekday, hour = settings.FACTCARDS_CHECK_DIGEST
     return weekly_slot(now, weekday, hour)
@@ -174,5 +180,21 @@ def send_check_digest():
     return f"Cards due for a check: {len(cards)}, emailed to {sent} editors."
 
 
+def announce_fallen_due():
+    """At midnight, the cards whose check-by date was yesterday start saying when they were
+    last checked: move the publication on for them, so that the HTTP caches in front drop
+    their pages now rather than when their copies expire."""
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    cards = list(
+        FactCard.objects.published().filter(check_by=yesterday).values_list("pk", flat=True)
+    )
+    if cards:
+        Publication.bump(cards=cards)
+    return f"Cards fallen due for a check: {len(cards)}."
+
+
 # Each periodic job: (when its next run is due after a given time, what it does).
-PERIODIC = {"check_digest": (next_digest_slot, send_check_digest)}
+PERIODIC = {
+    "check_digest": (next_digest_slot, send_check_digest),
+    "fallen_due": (next_midnight, announce_fallen_due),
+}

@@ -195,7 +195,7 @@ def test_the_weekly_email_lists_the_cards_due_for_a_check_to_each_editor_once(
     day(time_machine, 4, 5)  # a Sunday: the next slot is Monday April 6, 08:00
     schedule_periodic()
     schedule_periodic()  # a second worker start changes nothing
-    run = PeriodicRun.objects.get()
+    run = PeriodicRun.objects.get(job="check_digest")
     assert run.due_at == datetime.datetime(2026, 4, 6, 8, tzinfo=datetime.UTC)
     mail.outbox.clear()
     time_machine.move_to(run.due_at)
@@ -208,7 +208,9 @@ def test_the_weekly_email_lists_the_cards_due_for_a_check_to_each_editor_once(
     assert figure.statement in mail.outbox[0].body
     assert "check-by date 2026-04-01" in mail.outbox[0].body
     # And the next week's run is waiting, once.
-    assert list(PeriodicRun.objects.values_list("due_at", flat=True)) == [
+    assert list(
+        PeriodicRun.objects.filter(job="check_digest").values_list("due_at", flat=True)
+    ) == [
         datetime.datetime(2026, 4, 13, 8, tzinfo=datetime.UTC),
         run.due_at,
     ]
@@ -217,10 +219,25 @@ def test_the_weekly_email_lists_the_cards_due_for_a_check_to_each_editor_once(
 def test_the_weekly_email_is_not_sent_when_nothing_is_due(time_machine, figure, inboxes):
     day(time_machine, 3, 28)  # a Saturday: the next slot is Monday March 30, before April 1
     schedule_periodic()
-    run = PeriodicRun.objects.get()
+    run = PeriodicRun.objects.get(job="check_digest")
     mail.outbox.clear()
     time_machine.move_to(run.due_at)
     assert run_periodic.call("check_digest", run.due_at.isoformat()) == (
         "No card is due for a check."
     )
     assert mail.outbox == []
+
+
+def test_at_midnight_the_caches_drop_the_pages_of_cards_that_fell_due(time_machine, figure):
+    day(time_machine, 4, 1, hour=22)
+    schedule_periodic()
+    midnight = PeriodicRun.objects.get(job="fallen_due").due_at
+    assert midnight == datetime.datetime(2026, 4, 2, tzinfo=datetime.UTC)
+    counter = Publication.current()
+    time_machine.move_to(midnight)
+    run_periodic.call("fallen_due", midnight.isoformat())
+    assert Publication.current() == counter + 1  # pages keyed by it, and purges, move on
+    tomorrow = PeriodicRun.objects.filter(job="fallen_due", done_at__isnull=True).get()
+    time_machine.move_to(tomorrow.due_at)
+    run_periodic.call("fallen_due", tomorrow.due_at.isoformat())
+    assert Publication.current() == counter + 1  # nothing fell due that day
