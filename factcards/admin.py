@@ -35,7 +35,7 @@ from .models import (
 )
 from .models.locking import CONFLICT_MESSAGE, GONE_MESSAGE, LOCKED
 from .models.sources import SOURCE_FIELDS
-from .workflow import ASKS, STEPS, WHEN, steps_for, take
+from .workflow import ASKS, STEPS, WHEN, WHEN_ERRORS, steps_for, take
 
 
 class ForgivingAutocomplete:
@@ -603,6 +603,10 @@ class FactCardAdmin(GuardedAdmin):
                     when=form.cleaned_data.get("when"),
                 )
             except ValidationError as error:
+                if step.asks in WHEN and error.code in WHEN_ERRORS:
+                    # A time the rules refuse: ask again, with what was typed still there.
+                    form.add_error("when", error)
+                    return self.step_page(request, card, step, form, change_url)
                 self.message_user(
                     request,
                     f"“{card}” was not {step.done}: {' '.join(error.messages)}",
@@ -615,6 +619,11 @@ class FactCardAdmin(GuardedAdmin):
             return HttpResponseRedirect(
                 reverse("admin:factcards_factcard_change", args=[result.pk])
             )
+        return self.step_page(request, card, step, form, change_url)
+
+    def step_page(self, request, card, step, form, change_url):
+        """The confirmation page of one step on one card."""
+        action = step.name
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

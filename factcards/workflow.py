@@ -52,6 +52,11 @@ WHEN = {
         "Say when the card goes public: a date and a time.",
     ),
 }
+# What a refused date or time is called (the admin asks again, keeping what was typed).
+WHEN_ERRORS = {
+    "bad_date", "check_in_past", "check_too_far", "no_publish_at", "publish_at_past",
+    "publish_at_too_far",
+}  # fmt: skip
 # The furthest ahead a publication may be scheduled, or a next check set.
 SCHEDULE_AHEAD = datetime.timedelta(days=365)
 CHECK_AHEAD = datetime.timedelta(days=5 * 365)
@@ -387,4 +392,4 @@ def take(card, name, user, text="", when=None):
     return result or card
 
 
-__all__ = ["ASKS", "STEPS", "WHEN", "Step", "steps_for", "take"]
+__all__ = ["ASKS", "STEPS", "WHEN", "WHEN_ERRORS", "Step", "steps_for", "take"]

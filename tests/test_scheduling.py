@@ -165,6 +165,13 @@ def test_a_bad_publication_time_is_a_clear_error_not_a_crash(
     assert reload(in_review).publish_at is None
 
 
+def test_a_refused_time_is_asked_again_with_what_was_typed(client, noon, in_review, editor):
+    client.force_login(editor)
+    page = confirm(client, in_review, "schedule", when="2026-05-04T11:00").content.decode()
+    assert "That time has passed" in page
+    assert 'value="2026-05-04T11:00"' in page
+
+
 def test_an_editor_schedules_from_the_confirmation_page(client, noon, in_review, editor):
     client.force_login(editor)
     assert 'type="datetime-local"' in client.get(step_url(in_review, "schedule")).content.decode()
