@@ -11,7 +11,7 @@ from factcards.models import FactCard, PeriodicRun, Publication, WorkflowError
 from factcards.tasks import run_periodic, schedule_periodic
 
 from .admin_forms import confirm, messages_of, step_url
-from .factories import FactCardFactory, publish
+from .factories import FactCardFactory, UserFactory, publish
 
 HOME = reverse("admin:index")
 PUBLISHED_ON = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
@@ -143,6 +143,18 @@ def test_nobody_confirms_a_card_they_wrote(reporter, editor, other_editor):
     with pytest.raises(WorkflowError, match="four-eyes"):
         card.confirm(editor)
     assert reload(card).checked_at is None
+
+
+def test_nobody_confirms_a_card_whose_published_revision_they_wrote(reporter, editor, other_editor):
+    card = publish(FactCardFactory(created_by=reporter), other_editor)
+    revision = card.start_revision(editor)
+    revision.context = "The editor's revision."
+    revision.save(by=editor)
+    revision.submit(editor)
+    card = revision.publish(other_editor)
+    with pytest.raises(WorkflowError, match="four-eyes"):
+        reload(card).confirm(editor)
+    reload(card).confirm(UserFactory(group="Editors"))  # anyone else may
 
 
 @pytest.mark.parametrize(
