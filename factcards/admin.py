@@ -35,7 +35,7 @@ from .models import (
 )
 from .models.locking import CONFLICT_MESSAGE, GONE_MESSAGE, LOCKED
 from .models.sources import SOURCE_FIELDS
-from .workflow import ASKS, STEPS, WHEN, WHEN_ERRORS, steps_for, take
+from .workflow import ASKS, STEPS, WHEN, WHEN_ERRORS, blockers, steps_for, take
 
 
 class ForgivingAutocomplete:
@@ -318,6 +318,12 @@ class FactCardAdminForm(GuardedForm):
             "version": forms.HiddenInput,
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        value = self.initial.get("value")
+        if isinstance(value, Decimal):  # 1960, not the column's 1960.0000
+            self.initial["value"] = format(value.normalize(), "f")
+
 
 class SourceAdminForm(GuardedForm):
     same_source_anyway = forms.BooleanField(
@@ -348,6 +354,13 @@ class SourceAdminForm(GuardedForm):
         model = Source
         fields = [*SOURCE_FIELDS, "version"]
         widgets = {"version": forms.HiddenInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The text as pasted, blank lines and all: a save that only fixes a byline must not
+        # record a change to the full text.
+        if "full_text" in self.fields:
+            self.fields["full_text"].strip = False
 
 
 class MineFilter(admin.SimpleListFilter):
@@ -555,6 +568,11 @@ class FactCardAdmin(GuardedAdmin):
             context["preview_url"] = reverse("admin:factcards_factcard_preview", args=[card.pk])
             if card.status == FactCard.Status.DRAFT:
                 context["not_ready"] = list(card.missing_values().values())
+            if card.status in (FactCard.Status.DRAFT, FactCard.Status.IN_REVIEW):
+                lacking = context.get("not_ready", [])
+                context["before_publishing"] = [
+                    problem for problem in card.publication_errors() if problem not in lacking
+                ]
             if card.is_revision:
                 context["revision_diff"] = card.revision_diff()
             if card.status == FactCard.Status.PUBLISHED:
@@ -628,11 +646,9 @@ class FactCardAdmin(GuardedAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": f"{step.label}: {card}",
-            "cards": [card],
             "label": step.label,
             "form": form,
-            "refusal": step.refusal(card, request.user)
-            or (" ".join(card.publication_errors()) if action in ("publish", "schedule") else None),
+            "rows": [(card, blockers(card, action, request.user))],
             "card": card,
             "change_url": change_url,
             "revision_diff": card.revision_diff() if card.is_revision else None,
@@ -679,11 +695,13 @@ class FactCardAdmin(GuardedAdmin):
         form = StepForm(data, step=step, versioned=False)
         if form.is_bound and form.is_valid():
             return self.apply_step(request, queryset, action, form.cleaned_data.get("text", ""))
+        rows = [(card, blockers(card, action, request.user)) for card in queryset]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": step.label,
-            "cards": queryset,
+            "rows": rows,
+            "blocked": any(problems for _, problems in rows),
             "label": step.label,
             "action": action,
             "form": form,

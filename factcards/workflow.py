@@ -307,7 +307,7 @@ class Step:
     def refusal(self, card, user):
         """Why this user can't take this step on this card now, or None."""
         if card.status not in self.sources:
-            return f"Can't {self.verb} a card that is {card.get_status_display().lower()}."
+            return f"Can't {self.verb} a card that is {card.status_phrase}."
         return self.who(card, user)
 
 
@@ -351,6 +351,24 @@ STEPS = {
 }  # fmt: skip
 
 
+# What a card must have for a step, beyond who may take it (the steps' own checks say the same).
+READINESS = {
+    "submit": lambda card: list(card.missing_values().values()),
+    "publish": lambda card: card.publication_errors(),
+    "schedule": lambda card: card.publication_errors(),  # approved now, published later
+}
+
+
+def blockers(card, name, user):
+    """Everything that stops this user taking this step on this card now, all at once: what
+    the admin lists before it offers the button."""
+    step = STEPS[name]
+    problems = [step.refusal(card, user)]
+    if card.status in step.sources:
+        problems += READINESS.get(name, lambda card: [])(card)
+    return [problem for problem in problems if problem]
+
+
 def steps_for(card, user):
     """The steps this user may take on this card now: what the admin offers."""
     return [step for step in STEPS.values() if step.refusal(card, user) is None]
@@ -361,6 +379,10 @@ def take(card, name, user, text="", when=None):
     comment or note a step asks for, `when` the date or time (next check, publication)."""
     step = STEPS[name]
     text = (text or "").strip()
+    # Who may not take it at all hears that first, whatever else changed meanwhile.
+    problem = step.who(card, user)
+    if problem:
+        raise WorkflowError(problem, code="not_allowed")
     with transaction.atomic():
         # Lock the row as this copy knows it: a card changed or moved on since it was loaded
         # matches nothing, and the second of two simultaneous steps waits here, then fails.
@@ -395,4 +417,4 @@ def take(card, name, user, text="", when=None):
     return result or card
 
 
-__all__ = ["ASKS", "STEPS", "WHEN", "WHEN_ERRORS", "Step", "steps_for", "take"]
+__all__ = ["ASKS", "STEPS", "WHEN", "WHEN_ERRORS", "Step", "blockers", "steps_for", "take"]
