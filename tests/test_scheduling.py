@@ -75,6 +75,16 @@ def test_the_worker_task_publishes_it_at_its_time_as_the_approving_editor_once(
     assert card.history.filter(history_change_reason="Published").count() == 1
 
 
+def test_an_approval_the_rules_no_longer_allow_lapses_visibly(time_machine, scheduled, editor):
+    editor.groups.clear()  # the approving editor is no longer an editor
+    time_machine.move_to(AT_THREE + datetime.timedelta(seconds=1))
+    outcome = run_the_task(scheduled)
+    card = reload(scheduled)
+    assert (card.status, card.publish_at) == (FactCard.Status.IN_REVIEW, None)
+    assert outcome.startswith("Scheduled publication not made: Only editors")
+    assert card.history.first().history_change_reason == outcome[:100]
+
+
 def test_an_edit_after_approval_cancels_it_and_the_task_publishes_nothing(
     time_machine, scheduled, other_editor
 ):
