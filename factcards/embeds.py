@@ -31,6 +31,7 @@ from django.views.decorators.http import condition, require_safe
 
 from . import http_cache, reading
 from .models import FactCard
+from .outage import kept_for_outages
 from .share_image import render_share_image
 
 STATIC = Path(settings.BASE_DIR) / "static" / "factcards"
@@ -138,6 +139,7 @@ def embed_theme(request):
 @shared_cache
 @xframe_options_exempt
 @csp_override(EMBED_CSP)
+@kept_for_outages(embed_theme)
 @condition(etag_func=card_etag(embed_theme), last_modified_func=card_modified)
 def card_embed(request, slug):
     """The framable card: tiny, self-contained, reporting its height to the parent page."""

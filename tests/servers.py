@@ -1,216 +1,306 @@
-"""Processes that tests start on loopback: app servers, the task worker, Varnish."""
+"""Real servers for tests, on loopback and free ports: the app under `make serve`, a
+throwaway PostgreSQL cluster, a throwaway Redis. Each is stopped by the test that started it."""
 
+import http.client
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
 import subprocess
-import sys
+import tempfile
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
+from contextlib import contextmanager
+from glob import glob
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
-from django.conf import settings
-from django.db import connection
+import pytest
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI") == "true"
 
 
-def database_url():
-    """The test database (pytest-django's test_… name) as a DATABASE_URL for a subprocess."""
-    db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
-def environment(**extra):
-    """A subprocess's environment: the test database, production-like settings."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECURE_COOKIES": "false",  # plain HTTP on loopback
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("REDIS_URL", None)
-    env.update({name: value for name, value in extra.items() if value is not None})
-    return env
+def missing(reason):
+    """A tool the test needs is not installed: a failure in CI, a skip with the reason here."""
+    if IN_CI:
+        pytest.fail(f"CI needs this test: {reason}")
+    pytest.skip(reason)
 
 
-def manage(*args, env, **kwargs):
-    return subprocess.Popen([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, **kwargs)
-
-
-def wait_for(url, timeout=30, process=None):
-    """Until `url` answers (any status), or fail with what the process said."""
+def wait_for(check, what, timeout=20.0, process=None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
+            raise RuntimeError(f"{what}: the process exited with {process.returncode}")
         try:
-            urllib.request.urlopen(url, timeout=2).close()
-            return
-        except urllib.error.HTTPError:
-            return
+            if check():
+                return
         except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"{url} did not answer within {timeout} s")
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{what} did not come up within {timeout} s")
 
 
 def stop(process, timeout=10):
+    """Stop a process started with start_new_session=True, and everything it started."""
     if process.poll() is None:
-        process.send_signal(signal.SIGINT)
+        os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
 
 
-class AppServer:
-    """gunicorn serving the project on a free loopback port, against the test database."""
+# --- the documented production environment ------------------------------------------------
 
-    def __init__(self, **env):
+
+def production_environment():
+    """The README's "production environment" block, as NAME: value."""
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```sh\n# The production environment\n(.*?)```", readme, re.S).group(1)
+    environment = {}
+    for line in block.splitlines():
+        line = re.sub(r"\s+#.*", "", line).strip()
+        if line:
+            name, _, value = line.partition("=")
+            environment[name] = value
+    # The README's key is a placeholder for "a long random string".
+    environment["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
+    return environment
+
+
+def database_url(settings_dict):
+    """A DATABASE_URL for the database Django is using now (the test database)."""
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = quote(settings_dict["USER"] or "")
+    password = f":{quote(settings_dict['PASSWORD'])}" if settings_dict["PASSWORD"] else ""
+    host = settings_dict["HOST"] or "127.0.0.1"
+    port = settings_dict["PORT"] or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
+
+
+def server_environment(overrides):
+    """The environment of a server process: this one's, minus the Django and factcards
+    settings (the test's own DEBUG and such), plus `overrides`."""
+    keep = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("DJANGO_", "FACTCARDS_", "DATABASE_URL", "REDIS_URL"))
+        and not name.startswith("PYTEST")
+    }
+    return {**keep, **overrides}
+
+
+class AppServer:
+    """`make serve` on a free port; requests go through `fetch`, which plays the
+    TLS-terminating proxy: it connects to the app and sets X-Forwarded-Proto from the URL."""
+
+    def __init__(self, environment, log_path):
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.environment = environment
+        self.process = None
+
+    def start(self, timeout=60.0):
+        log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [
-                str(Path(sys.executable).with_name("gunicorn")),
-                "newsroom.wsgi",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "2",
-                "--log-level",
-                "warning",
+                "make",
+                "--no-print-directory",
+                "serve",
+                f"PORT={self.port}",
+                "HOST=127.0.0.1",
+                "WORKERS=2",
             ],
-            cwd=BASE_DIR,
-            env=environment(**env),
+            cwd=ROOT,
+            env=self.environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        host = (self.environment.get("DJANGO_ALLOWED_HOSTS") or "127.0.0.1").split(",")[0]
+        wait_for(
+            lambda: self.request("GET", "/healthz", {"Host": host})[0] in (200, 503),
+            "make serve",
+            timeout,
+            self.process,
+        )
+        return self
+
+    def stop(self):
+        if self.process is not None:
+            stop(self.process)
+
+    def log(self):
+        return Path(self.log_path).read_text(errors="replace")
+
+    def request(self, method, path, headers, body=None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            return response.status, response.getheaders(), response.read()
+        finally:
+            connection.close()
+
+    def fetch(self, url, method="GET", headers=None, body=None):
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        sent = {"Host": parts.netloc, "X-Forwarded-Proto": parts.scheme, **(headers or {})}
+        return self.request(method, path, sent, body)
+
+
+# --- a throwaway PostgreSQL cluster ---------------------------------------------------------
+
+
+def postgres_binaries():
+    found = sorted(glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found:
+        missing(
+            "no PostgreSQL server binaries (/usr/lib/postgresql/*/bin: apt-get install postgresql)"
+        )
+    return Path(found[-1]).parent
+
+
+class ThrowawayPostgres:
+    """initdb + pg_ctl in a temporary folder, on a free loopback port, trust auth. As root,
+    the cluster runs as the `postgres` OS user (PostgreSQL refuses to run as root)."""
+
+    def __init__(self):
+        self.bin = postgres_binaries()
+        # Not under pytest's tmp_path: its parents are private to root, and the cluster may
+        # run as the postgres user.
+        self.folder = Path(tempfile.mkdtemp(prefix="factcards-pg-"))
+        self.data = self.folder / "data"
+        self.port = free_port()
+        self.as_user = []
+        if os.geteuid() == 0:
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+            shutil.chown(self.folder, "postgres")
+
+    def run(self, *command):
+        subprocess.run([*self.as_user, *command], check=True, capture_output=True, cwd=self.folder)
+
+    def init(self):
+        self.run(
+            str(self.bin / "initdb"),
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        )
+        return self
+
+    def start(self):
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off"
+            " -c full_page_writes=off -c synchronous_commit=off"
+        )
+        self.run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.folder / "log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "20",
+            "start",
         )
 
     def stop(self):
-        stop(self.process)
+        self.run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
 
+    def url(self, name="postgres"):
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
 
-def start_app_servers(count, **env):
-    """`count` app servers, started side by side; each waits until it answers."""
-    servers = [AppServer(**env) for _ in range(count)]
-    try:
-        for server in servers:
-            wait_for(server.url + "/healthz", process=server.process)
-    except Exception:
-        for server in servers:
-            server.stop()
-        raise
-    return servers
-
-
-def collect_static():
-    """Production settings serve hashed static files (whitenoise's manifest): collect them."""
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
-        cwd=BASE_DIR,
-        env=environment(),
-        check=True,
-    )
-
-
-def get(url, **headers):
-    """(status, headers, body text) of a GET, whatever the status."""
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.headers, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read().decode()
-
-
-class Desk:
-    """An editor signed in to one app server's admin, taking workflow steps over HTTP."""
-
-    def __init__(self, server_url, user):
-        from django.test import Client
-
-        client = Client()
-        client.force_login(user)  # a session in the shared database, valid on every server
-        self.url = server_url
-        self.cookies = {"sessionid": client.cookies["sessionid"].value}
-
-    def take(self, card, step):
-        """GET the step's confirmation page (for the CSRF token), then POST it."""
-        page = f"{self.url}/admin/factcards/factcard/{card.pk}/workflow/{step}/"
-        with self.open(urllib.request.Request(page)) as response:
-            form = response.read().decode()
-            for header in response.headers.get_all("Set-Cookie") or []:
-                name, _, rest = header.partition("=")
-                self.cookies[name] = rest.split(";")[0]
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
-        version = re.search(r'name="version" value="(\d+)"', form).group(1)
-        body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "version": version})
-        request = urllib.request.Request(page, data=body.encode(), method="POST")
-        with self.open(request) as response:
-            return response.status, response.read().decode()
-
-    def open(self, request):
-        request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
-        return urllib.request.urlopen(request, timeout=30)
-
-
-class Varnish:
-    """varnishd with deploy/varnish.vcl in front of `servers`, on a free loopback port."""
-
-    def __init__(self, workdir, servers, port=None):
-        self.workdir = Path(workdir)
-        (self.workdir / "varnish.vcl").write_bytes((BASE_DIR / "deploy/varnish.vcl").read_bytes())
-        backends = "".join(
-            f'backend app{n} {{ .host = "127.0.0.1"; .port = "{server.port}"; '
-            f".probe = healthz; }}\n"
-            for n, server in enumerate(servers)
+    def createdb(self, name):
+        self.run(
+            str(self.bin / "createdb"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            name,
         )
-        adds = "".join(f"    app.add_backend(app{n});\n" for n in range(len(servers)))
-        (self.workdir / "factcards-backends.vcl").write_text(
-            backends + "sub vcl_init {\n    new app = directors.round_robin();\n" + adds + "}\n"
-        )
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.name = str(self.workdir / "varnish")
+
+
+@contextmanager
+def throwaway_postgres():
+    cluster = ThrowawayPostgres().init()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        try:
+            cluster.stop()
+        except subprocess.CalledProcessError:
+            pass  # already stopped by the test
+        shutil.rmtree(cluster.folder, ignore_errors=True)
+
+
+# --- a throwaway Redis ----------------------------------------------------------------------
+
+
+class ThrowawayRedis:
+    def __init__(self, folder):
+        self.binary = shutil.which("redis-server")
+        if not self.binary:
+            missing("no redis-server (apt-get install redis-server)")
+        self.folder = Path(folder)
+        self.port = free_port()
+        self.process = None
+
+    def start(self):
         self.process = subprocess.Popen(
             [
-                shutil.which("varnishd", path=f"{os.environ.get('PATH', '')}:/usr/sbin"),
-                "-F",  # in the foreground: stopping this process stops Varnish
-                "-j", "none",  # no privilege separation: the VCL lives in the test's folder
-                "-n", self.name,
-                "-a", f"127.0.0.1:{self.port}",
-                "-T", "none",
-                "-f", str(self.workdir / "varnish.vcl"),
-                "-s", "malloc,64m",
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
             ],
             stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        wait_for(self.url + "/healthz", process=self.process)
-
-    def hits(self):
-        """How many requests Varnish answered from its cache (varnishstat)."""
-        stat = subprocess.run(
-            ["varnishstat", "-n", self.name, "-1", "-f", "MAIN.cache_hit"],
-            capture_output=True,
-            text=True,
-            check=True,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
-        return int(stat.stdout.split()[1])
+
+        def answers():
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+
+        wait_for(answers, "redis-server", 10, self.process)
+        return self
 
     def stop(self):
-        stop(self.process)
+        if self.process is not None:
+            stop(self.process)
+
+    def url(self, db=0):
+        return f"redis://127.0.0.1:{self.port}/{db}"

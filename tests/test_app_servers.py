@@ -12,7 +12,7 @@ import pytest
 from factcards.models import FactCard
 
 from .factories import UserFactory, published_card
-from .servers import Desk, Varnish, collect_static, free_port, get, start_app_servers
+from .processes import Desk, Varnish, collect_static, free_port, get, start_app_servers
 
 pytestmark = [pytest.mark.servers, pytest.mark.django_db(transaction=True)]
 

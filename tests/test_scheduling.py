@@ -14,7 +14,7 @@ from factcards.tasks import publish_scheduled
 
 from .admin_forms import confirm, messages_of, step_url
 from .factories import FactCardFactory, SourceFactory, UserFactory
-from .servers import environment, manage, stop
+from .processes import environment, manage, stop
 from .test_integrity import race
 
 NOON = datetime.datetime(2026, 5, 4, 12, 0, tzinfo=datetime.UTC)

@@ -13,7 +13,7 @@ from factcards.http_cache import PurgeFailed
 from factcards.tasks import backoff, purge_cache
 
 from .factories import published_card
-from .servers import environment, manage
+from .processes import environment, manage
 
 DATABASE_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -26,9 +26,10 @@ class Publication(models.Model):
 
     @classmethod
     def bump(cls, cards=(), sources=(), topics=()):
-        """Move the counter on for a change to these cards, sources and the cards of these
-        topics: the cards' facets are brought up to date in the same transaction, and once it
-        commits, the HTTP caches in front drop every page showing them, and every list."""
+        """Readers may now see something new: `cards` (ids) are the cards that changed, whose
+        facets are brought up to date in the same transaction; `sources` and `topics` (ids)
+        changed with them. Once it commits, the HTTP caches in front drop every page showing
+        any of them, and every list."""
         from . import facets
 
         if not cls.objects.filter(pk=1).update(version=F("version") + 1):
