@@ -17,6 +17,8 @@ from django.views import defaults
 
 logger = logging.getLogger(__name__)
 
+SERVED_FROM = "X-Factcards-Served-From"
+
 # A database that cannot be reached, or went away mid-request. Other database errors
 # (integrity, programming) are bugs, and stay 500s.
 UNREACHABLE = (OperationalError, InterfaceError)
@@ -114,5 +116,5 @@ def restored(request, kept):
         response = HttpResponse(content)
     for name, value in headers:
         response[name] = value
-    response["X-Factcards-Served-From"] = "cache (the database is unavailable)"
+    response[SERVED_FROM] = "cache (the database is unavailable)"
     return response

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A warm embed is a cache read: answered here, before the rest of the stack runs.
+    "factcards.fastpath.EmbedFastPathMiddleware",
     # The database unreachable: 503 "back shortly" with Retry-After, never a 500.
     "factcards.outage.DatabaseUnavailableMiddleware",
     # Below whitenoise, which serves its files precompressed and answers before this.
@@ -121,6 +123,9 @@ if os.environ.get("REDIS_URL"):
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
+
+# With one cache for every server, the publication counter is read from it, not the database.
+FACTCARDS_SHARED_CACHE = bool(os.environ.get("REDIS_URL"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
