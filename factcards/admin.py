@@ -42,7 +42,7 @@ from .models import (
 )
 from .models.locking import CONFLICT_MESSAGE, GONE_MESSAGE, LOCKED
 from .models.sources import SOURCE_FIELDS
-from .workflow import ASKS, STEPS, blockers, steps_for, take
+from .workflow import ASKS, STEPS, WHEN, WHEN_ERRORS, blockers, steps_for, take
 
 
 class ForgivingAutocomplete:
@@ -176,7 +176,8 @@ def is_id(model, value):
 
 
 class StepForm(forms.Form):
-    """A step's confirmation: the text it asks for, and the version the confirmer saw."""
+    """A step's confirmation: the text or the date it asks for, and the version the
+    confirmer saw."""
 
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4, "cols": 70}))
     version = forms.IntegerField(
@@ -192,13 +193,31 @@ class StepForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not versioned:  # a list action acts on the cards as they are now
             del self.fields["version"]
-        if step.asks:
+        if step.asks in ASKS:
             label, help_text, missing = ASKS[step.asks]
             field = self.fields["text"]
             field.label, field.help_text, field.required = label, help_text, True
             field.error_messages["required"] = missing
         else:
             del self.fields["text"]
+        if step.asks in WHEN:
+            self.fields["when"] = when_field(step.asks)
+
+
+def when_field(asks):
+    """The date (next check) or date and time (publication) a step asks for."""
+    label, help_text, missing = WHEN[asks]
+    if asks == "publish_at":
+        field = forms.DateTimeField(
+            widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+        )
+        invalid = "Enter a date and a time, like 2026-12-24 09:30."
+    else:
+        field = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        invalid = "Enter a date, like 2026-12-24."
+    field.label, field.help_text, field.required = label, help_text, bool(missing)
+    field.error_messages.update(required=missing, invalid=invalid)
+    return field
 
 
 class CitationInline(SafeAutocompleteFields, admin.StackedInline):
@@ -316,7 +335,7 @@ class GuardedAdmin(SafeAutocompleteFields, SafeActionsMixin, ReadOnlyHistoryAdmi
 class FactCardAdminForm(GuardedForm):
     class Meta:
         model = FactCard
-        fields = [*CONTENT_FIELDS, "topics", "places", "correction_note", "version"]
+        fields = [*CONTENT_FIELDS, "check_by", "topics", "places", "correction_note", "version"]
         widgets = {
             "statement": forms.Textarea(attrs={"rows": 2, "cols": 80, "maxlength": 280}),
             "context": forms.Textarea(attrs={"rows": 3}),
@@ -412,6 +431,10 @@ class FactCardAdmin(GuardedAdmin):
         "published_at",
         "revised_at",
         "review_comment",
+        "publish_at",
+        "scheduled_by",
+        "checked_by",
+        "checked_at",
     ]
     history_list_display = ["status_of_version"]
     change_form_template = "admin/factcards/factcard/change_form.html"
@@ -433,6 +456,8 @@ class FactCardAdmin(GuardedAdmin):
             card.append("version")  # hidden: the optimistic lock's token
         if obj is None or not obj.is_revision:
             card.insert(1, "slug")
+            # A revision changes what a card says; when to check it stays the card's own.
+            card.insert(card.index("as_of") + 1, "check_by")
         # The value sections that do not fit the card's kind start folded away.
         folded = {
             kind: [] if obj is None or obj.kind == kind else ["collapse"]
@@ -473,6 +498,8 @@ class FactCardAdmin(GuardedAdmin):
                             "review_comment",
                             ("created_by", "last_edited_by"),
                             ("published_by", "published_at", "revised_at"),
+                            ("publish_at", "scheduled_by"),
+                            ("checked_by", "checked_at"),
                         ],
                     },
                 )
@@ -627,8 +654,18 @@ class FactCardAdmin(GuardedAdmin):
         if request.method == "POST" and form.is_valid():
             card.version = form.cleaned_data["version"]
             try:
-                result = take(card, action, request.user, form.cleaned_data.get("text", ""))
+                result = take(
+                    card,
+                    action,
+                    request.user,
+                    form.cleaned_data.get("text", ""),
+                    when=form.cleaned_data.get("when"),
+                )
             except ValidationError as error:
+                if step.asks in WHEN and error.code in WHEN_ERRORS:
+                    # A time the rules refuse: ask again, with what was typed still there.
+                    form.add_error("when", error)
+                    return self.step_page(request, card, step, form, change_url)
                 self.message_user(
                     request,
                     f"“{card}” was not {step.done}: {' '.join(error.messages)}",
@@ -641,6 +678,11 @@ class FactCardAdmin(GuardedAdmin):
             return HttpResponseRedirect(
                 reverse("admin:factcards_factcard_change", args=[result.pk])
             )
+        return self.step_page(request, card, step, form, change_url)
+
+    def step_page(self, request, card, step, form, change_url):
+        """The confirmation page of one step on one card."""
+        action = step.name
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

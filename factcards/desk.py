@@ -21,6 +21,9 @@ class PreferenceForm(forms.ModelForm):
         fields = ["email_me"]
 
 
+DUE = "Due for a check"
+
+
 def queues(user):
     """[(title, help, cards, show_comment)] of the cards this user is expected to act on."""
     cards = FactCard.objects.select_related("created_by", "revision_of")
@@ -30,6 +33,20 @@ def queues(user):
                 "Awaiting your review",
                 "Cards in review that you may publish: you did not write them.",
                 cards.awaiting_review_by(user).order_by("updated_at"),
+                False,
+            ),
+            (
+                "Scheduled",
+                "Approved to go public at the time shown; the worker publishes them then. "
+                "An edit or a return cancels the approval.",
+                cards.scheduled().select_related("scheduled_by"),
+                False,
+            ),
+            (
+                DUE,
+                "Published cards past their check-by date: readers see when each was last "
+                "checked. Confirm each is still true, or propose a revision.",
+                cards.due_for_check(),
                 False,
             ),
             (
@@ -152,7 +169,10 @@ class NewsroomAdminSite(admin.AdminSite):
         """Every desk page's sidebar and header count what waits for this user."""
         context = super().each_context(request)
         if request.user.is_active and request.user.is_staff:
-            first, *_ = queues(request.user)
+            first, *others = queues(request.user)
             context["desk_waiting"] = (first[0], first[2].count())
             context["desk_articles"] = articles_to_check(request.user).filter(updated=False).count()
+            for title, _, cards, _ in others:
+                if title == DUE:
+                    context["desk_due"] = (title, cards.count())
         return context

@@ -5,6 +5,7 @@ from the card's version (bumped by every publish, correction and retraction), an
 conditional GET with 304 before rendering anything, and has no CSP nonce.
 """
 
+import datetime
 import hashlib
 import math
 from functools import cache as memoize
@@ -18,6 +19,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.csp import CSP
 from django.utils.html import format_html, format_html_join
@@ -58,15 +60,24 @@ def render_key():
 
 
 def card_state(request, slug):
-    """(pk, version, status, updated_at) of a card on record, read once per request."""
+    """(pk, version, status, updated_at, check_by) of a card on record, read once per
+    request. `updated_at` is also the moment a card fell due for a check, if later: from then
+    on it says when it was last checked, with no write to the card."""
     cached = getattr(request, "_card_state", None)
     if cached is None or cached[0] != slug:
         state = (
             FactCard.objects.on_record()
             .filter(slug=slug)
-            .values_list("pk", "version", "status", "updated_at")
+            .values_list("pk", "version", "status", "updated_at", "check_by")
             .first()
         )
+        if state and state[2] == FactCard.Status.PUBLISHED and FactCard.check_is_due(state[4]):
+            fell_due = datetime.datetime.combine(
+                state[4] + datetime.timedelta(days=1),
+                datetime.time(),
+                timezone.get_current_timezone(),
+            )
+            state = (*state[:3], max(state[3], fell_due), state[4])
         request._card_state = cached = (slug, state)
     return cached[1]
 
@@ -79,7 +90,7 @@ def card_etag(variant):
         state = card_state(request, slug) if slug else None
         if state is None:
             return None
-        pk, version, status, updated_at = state
+        pk, version, status, updated_at, _ = state
         # The version alone would do within one database; the rest guards against a reset one.
         # Whole seconds: a backup (JSON keeps milliseconds) restores the same ETags.
         saved = int(updated_at.timestamp())

@@ -10,6 +10,7 @@ reader's copy is current. Anything else (a miss, another path) goes through the 
 import re
 
 from django.http import HttpResponse, HttpResponseNotModified
+from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
 
@@ -41,11 +42,13 @@ class EmbedFastPathMiddleware:
 
 
 def variant(request, match):
-    """What shapes the embed's bytes: the card, the theme, and whether it is gzip'd. (Other
-    query parameters, such as pym.js's childId, are read by the embed's script only.)"""
+    """What shapes the embed's bytes: the card, the theme, whether it is gzip'd, and the day
+    (past its check-by date a card says when it was last checked, with no publication).
+    (Other query parameters, such as pym.js's childId, are read by the embed's script only.)"""
     theme = request.GET.get("theme", "")
     gzip = "gzip" in request.headers.get("Accept-Encoding", "")
-    return f"{match['slug']}:{theme if theme in THEMES else 'auto'}:{'gz' if gzip else 'id'}"
+    day = timezone.localdate().isoformat()
+    return f"{match['slug']}:{theme if theme in THEMES else 'auto'}:{'gz' if gzip else 'id'}:{day}"
 
 
 def not_modified(request, headers):

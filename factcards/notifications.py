@@ -23,7 +23,9 @@ def editors(excluding):
             | Q(user_permissions__codename="publish_factcard")
         )
     )
-    return users.exclude(pk=excluding.pk).distinct()
+    if excluding is not None:
+        users = users.exclude(pk=excluding.pk)
+    return users.distinct()
 
 
 def desk_link(card):
@@ -98,3 +100,26 @@ def notify(step, card, by, text=""):
         send_mass_mail([mail for mail in mails if mail[3]])
     except Exception:  # noqa: BLE001 - the step is done: a mail server down is only logged
         logger.exception("Could not send the emails for %s of card %s", step, card.pk)
+
+
+def send_check_digest(cards):
+    """The weekly list of published cards due for a check, to every editor who wants emails;
+    returns how many it went to."""
+    lines = [
+        f"- {card.statement}\n  check-by date {card.check_by:%Y-%m-%d}; last checked "
+        f"{card.last_checked:%Y-%m-%d}\n  {desk_link(card)}"
+        for card in cards
+    ]
+    noun = "card is" if len(cards) == 1 else "cards are"
+    body = (
+        f"{len(cards)} published {noun} past the date by which an editor should confirm they "
+        "are still true. Readers now see when each was last checked. Open each card and "
+        "confirm it, or propose a revision:\n\n" + "\n".join(lines)
+    )
+    subject = f"Due for a check: {len(cards)} {'card' if len(cards) == 1 else 'cards'}"
+    to = [user.email for user in editors(excluding=None) if DeskPreference.wants_email(user)]
+    to = [address for address in to if address]
+    if to:
+        # One message each, so no editor sees the others' addresses.
+        send_mass_mail([(subject, body, None, [address]) for address in to])
+    return len(to)

@@ -7,6 +7,7 @@ and the FactCard properties that delegate here.
 """
 
 from django.conf import settings
+from django.utils import timezone
 
 # The share image (og:image, oEmbed thumbnail): the size social networks crop to.
 SHARE_IMAGE_SIZE = (1200, 630)
@@ -59,6 +60,30 @@ def iso_datetime(value):
     """A timestamp as HTML's <time datetime> and Open Graph take it: whole seconds, with the
     offset (a backup keeps whole seconds, so a restore shows the same)."""
     return value.replace(microsecond=0).isoformat() if value else ""
+
+
+# --- how fresh it is ---------------------------------------------------------------------------
+# Never silently stale: a card says when its fact was true, and once past the date by which an
+# editor should have confirmed it (or once one has), when it was last checked.
+
+
+def as_of(card):
+    """'As of April 17, 2024', or '' for a card without an as-of date."""
+    return f"As of {format_date(card.as_of, 'day')}" if card.as_of else ""
+
+
+def last_checked(card):
+    """'Last checked March 2, 2026' once the card is past its check-by date (with a warning
+    that it may have changed) or an editor has confirmed it; '' before, and for drafts and
+    retracted cards."""
+    if card.status != "published" or card.last_checked is None:
+        return ""
+    checked = format_date(timezone.localtime(card.last_checked).date(), "day")
+    if card.is_due_for_check:
+        return f"Last checked {checked}; it may have changed since."
+    if card.checked_at:
+        return f"Last checked {checked}."
+    return ""
 
 
 # --- who the sources are ----------------------------------------------------------------------

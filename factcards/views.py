@@ -12,6 +12,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
@@ -146,8 +147,12 @@ def facet_options(bound_field, counts, expanded):
 def card_detail(request, slug):
     site = request.build_absolute_uri("/")  # the links inside are absolute
     # "card-page": the parts now carry their surrogate keys; older entries are not read.
+    # The day too: past its check-by date a card says when it was last checked.
+    day = timezone.localdate().isoformat()
     parts = cached_by_publication(
-        f"card-page:{filtered_by([slug, site])}", lambda: card_page_parts(request, slug), request
+        f"card-page:{filtered_by([slug, site, day])}",
+        lambda: card_page_parts(request, slug),
+        request,
     )
     if not parts:
         raise Http404("No card on record at this address.")

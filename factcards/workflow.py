@@ -1,18 +1,24 @@
 """The editorial workflow: one declared table of steps, and the one way to take them.
 
-draft → in review → published → retracted, and in review → draft with a comment. Each step
-says where it starts from, where it goes, what it asks for and who may take it.
-`steps_for(card, user)` is what the admin offers; `take(card, name, user, text)` is what
+draft → in review → published → retracted, and in review → draft with a comment. In review,
+an editor may instead approve a card to go public at a set time (it stays in review until the
+worker publishes it); published, an editor may confirm it is still true. Each step says where
+it starts from, where it goes, what it asks for and who may take it.
+`steps_for(card, user)` is what the admin offers; `take(card, name, user, text, when)` is what
 every path calls (FactCard.publish() and friends delegate here). Taking a step locks the
 card's row and re-reads it, so of two people taking the same step at once exactly one wins.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from .models import REVISED_FIELDS, Citation, Correction, FactCard, WorkflowError
+from .models import AUTHORED_FIELDS, REVISED_FIELDS, Citation, Correction, FactCard, WorkflowError
+from .models.cards import WORKFLOW_FIELDS
 from .models.corrections import now_to_the_second
 from .models.locking import CONFLICT_MESSAGE
 from .notifications import notify
@@ -32,6 +38,28 @@ ASKS = {
         "Write the retraction notice readers will see.",
     ),
 }
+# Steps that ask for a date or a time instead: (label, help, message when missing or None).
+WHEN = {
+    "next_check": (
+        "Check again by",
+        "Leave blank for the usual interval for this kind of card (none for some kinds).",
+        None,
+    ),
+    "publish_at": (
+        "Publish at",
+        f"The date and time it goes public ({settings.TIME_ZONE}). Any edit or return "
+        "before then cancels it.",
+        "Say when the card goes public: a date and a time.",
+    ),
+}
+# What a refused date or time is called (the admin asks again, keeping what was typed).
+WHEN_ERRORS = {
+    "bad_date", "check_in_past", "check_too_far", "no_publish_at", "publish_at_past",
+    "publish_at_too_far",
+}  # fmt: skip
+# The furthest ahead a publication may be scheduled, or a next check set.
+SCHEDULE_AHEAD = datetime.timedelta(days=365)
+CHECK_AHEAD = datetime.timedelta(days=5 * 365)
 
 
 # --- who may take a step: each returns why not, or None ------------------------------------
@@ -62,6 +90,33 @@ def second_editor(card, user):
         return "The card this revision would replace is no longer published (it was retracted)."
 
 
+def scheduler(card, user):
+    """The publish rule (four-eyes), once: a card is approved for one time at a time."""
+    if card.publish_at:
+        return (
+            f"Already approved to go public at {card.publish_at:%Y-%m-%d %H:%M} by "
+            f"{card.scheduled_by}: cancel that first to choose another time."
+        )
+    return second_editor(card, user)
+
+
+def scheduled_editor(card, user):
+    if not card.publish_at:
+        return "This card is not scheduled to go public."
+    return editor(card, user)
+
+
+def checker(card, user):
+    """Four-eyes for a check too: nobody vouches for a version they created or changed."""
+    if not FactCard.is_editor(user):
+        return "Only editors can confirm that a card is still true."
+    if card.wrote(user):
+        return (
+            "You created or edited this card, so another editor must confirm it is still "
+            "true (four-eyes rule)."
+        )
+
+
 def reviser(card, user):
     if not user.has_perm("factcards.add_factcard"):
         return "You can't propose revisions."
@@ -83,6 +138,7 @@ def submit(card, by, text):
 def return_to_draft(card, by, text):
     card.status = DRAFT
     card.review_comment = text
+    card.publish_at = card.scheduled_by = None  # the approval was of the version in review
 
 
 def publish(card, by, text):
@@ -94,6 +150,66 @@ def publish(card, by, text):
     card.status = PUBLISHED
     card.published_by = by
     card.published_at = now_to_the_second()
+    card.publish_at = card.scheduled_by = None
+    if card.check_by is None:
+        card.check_by = next_check_by(card)
+
+
+def next_check_by(card, today=None):
+    """The kind's usual check-by date from today (FACTCARDS_CHECK_DAYS), or None."""
+    days = settings.FACTCARDS_CHECK_DAYS.get(card.kind)
+    return (today or timezone.localdate()) + datetime.timedelta(days=days) if days else None
+
+
+def confirm(card, by, next_check):
+    if next_check is not None:
+        if not isinstance(next_check, datetime.date) or isinstance(next_check, datetime.datetime):
+            raise WorkflowError("Give the next check as a date.", code="bad_date")
+        today = timezone.localdate()
+        if next_check <= today:
+            raise WorkflowError(
+                "The next check must be after today: choose a later date, or leave it blank.",
+                code="check_in_past",
+            )
+        if next_check > today + CHECK_AHEAD:
+            raise WorkflowError(
+                "The next check can be at most five years ahead: choose an earlier date.",
+                code="check_too_far",
+            )
+    card.checked_by = by
+    card.checked_at = now_to_the_second()
+    card.check_by = next_check or next_check_by(card)
+
+
+def schedule(card, by, publish_at):
+    if not isinstance(publish_at, datetime.datetime):
+        raise WorkflowError(WHEN["publish_at"][2], code="no_publish_at")
+    if timezone.is_naive(publish_at):
+        publish_at = timezone.make_aware(publish_at)
+    now = timezone.now()
+    if publish_at <= now:
+        raise WorkflowError(
+            "That time has passed: choose a time still to come, or publish the card now.",
+            code="publish_at_past",
+        )
+    if publish_at > now + SCHEDULE_AHEAD:
+        raise WorkflowError(
+            "That is more than a year ahead: publications can be scheduled up to a year out.",
+            code="publish_at_too_far",
+        )
+    problems = card.publication_errors()
+    if problems:
+        raise WorkflowError(" ".join(problems), code="not_ready")
+    card.publish_at = publish_at.replace(microsecond=0)
+    card.scheduled_by = by
+    # The queue lives in this database: the approval and its task commit (or not) together.
+    from .tasks import publish_scheduled
+
+    publish_scheduled.using(run_after=card.publish_at).enqueue(card.pk, card.publish_at.isoformat())
+
+
+def cancel_schedule(card, by, text):
+    card.publish_at = card.scheduled_by = None
 
 
 def retract(card, by, text):
@@ -167,6 +283,9 @@ def apply_revision(revision, by):
             created_by=by,
             changed=", ".join(substance),
         )
+    # Who wrote the published version now includes who wrote the revision: four-eyes bars
+    # them from confirming it is still true.
+    card.editors.add(*revision.editors.all())
     revision._history_user = by
     revision.delete()
     return card
@@ -180,9 +299,9 @@ class Step:
     verb: str  # "Can't publish a card that is a draft."
     sources: tuple  # the statuses it starts from
     target: str | None  # where it goes (None: a new card, the revision)
-    asks: str | None  # None, "comment" or "note"
+    asks: str | None  # None, a text ("comment", "note") or a time ("next_check", "publish_at")
     who: Callable  # (card, user) → why this user may not take it, or None
-    apply: Callable  # (card, user, text) → the card to go to next, or None for this one
+    apply: Callable  # (card, user, text or time) → the card to go to next, or None for this one
     reason: str  # what the card's history says
 
     def refusal(self, card, user):
@@ -215,6 +334,19 @@ STEPS = {
             "start_revision", "Propose a revision", "opened as a revision", "revise",
             (PUBLISHED,), None, None, reviser, start_revision, "",
         ),
+        Step(
+            "confirm", "Confirm still true", "confirmed as still true", "confirm",
+            (PUBLISHED,), PUBLISHED, "next_check", checker, confirm, "Confirmed still true",
+        ),
+        Step(
+            "schedule", "Schedule publication", "scheduled", "schedule",
+            (IN_REVIEW,), IN_REVIEW, "publish_at", scheduler, schedule, "Scheduled to publish",
+        ),
+        Step(
+            "cancel_schedule", "Cancel scheduled publication", "taken off the schedule",
+            "unschedule", (IN_REVIEW,), IN_REVIEW, None, scheduled_editor, cancel_schedule,
+            "Scheduled publication cancelled",
+        ),
     ]
 }  # fmt: skip
 
@@ -223,6 +355,7 @@ STEPS = {
 READINESS = {
     "submit": lambda card: list(card.missing_values().values()),
     "publish": lambda card: card.publication_errors(),
+    "schedule": lambda card: card.publication_errors(),  # approved now, published later
 }
 
 
@@ -241,8 +374,9 @@ def steps_for(card, user):
     return [step for step in STEPS.values() if step.refusal(card, user) is None]
 
 
-def take(card, name, user, text=""):
-    """Take one step on one card, as `user`; returns the card to show next."""
+def take(card, name, user, text="", when=None):
+    """Take one step on one card, as `user`; returns the card to show next. `text` is the
+    comment or note a step asks for, `when` the date or time (next check, publication)."""
     step = STEPS[name]
     text = (text or "").strip()
     # Who may not take it at all hears that first, whatever else changed meanwhile.
@@ -256,18 +390,31 @@ def take(card, name, user, text=""):
             pk=card.pk, version=card.version, status__in=step.sources
         ).lock_rows():
             raise card._refusal(step.sources, step.verb)
-        problem = step.refusal(card, user)
+        stored = FactCard.objects.get(pk=card.pk)
+        if any(getattr(stored, f) != getattr(card, f) for f in AUTHORED_FIELDS + WORKFLOW_FIELDS):
+            raise WorkflowError(
+                "Save your changes to the card first, then take the step: a workflow step "
+                "never carries an edit.",
+                code="unsaved_changes",
+            )
+        problem = step.refusal(stored, user)
         if problem:
             raise WorkflowError(problem, code="not_allowed")
-        if step.asks and not text:
+        if step.asks in ASKS and not text:
             raise WorkflowError(ASKS[step.asks][2], code=f"no_{step.asks}")
-        result = step.apply(card, user, text)
+        if step.asks in WHEN and when is None and WHEN[step.asks][2]:
+            raise WorkflowError(WHEN[step.asks][2], code=f"no_{step.asks}")
+        result = step.apply(card, user, when if step.asks in WHEN else text)
         if result is None and step.target:
             reason = step.reason + (f": {text}" if step.name == "return_to_draft" else "")
+            if step.name == "confirm" and card.check_by:
+                reason += f"; check again by {card.check_by:%Y-%m-%d}"
+            if step.name == "schedule":
+                reason += f" at {card.publish_at:%Y-%m-%d %H:%M}"
             card._write(step.sources, author=user, step=step.name, reason=reason[:100])
         # Only once it happened: a step rolled back tells nobody anything.
         transaction.on_commit(lambda: notify(step.name, card, user, text))
     return result or card
 
 
-__all__ = ["ASKS", "STEPS", "Step", "blockers", "steps_for", "take"]
+__all__ = ["ASKS", "STEPS", "WHEN", "WHEN_ERRORS", "Step", "blockers", "steps_for", "take"]

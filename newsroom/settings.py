@@ -327,3 +327,11 @@ if FACTCARDS_WEBHOOK_URL and not FACTCARDS_WEBHOOK_SECRET:
         "FACTCARDS_WEBHOOK_URL is set without FACTCARDS_WEBHOOK_SECRET: set a long random "
         "secret, shared with the receiver, which checks every delivery's signature with it."
     )
+
+# --- staleness and scheduled publishing ------------------------------------------------------
+# Days until a card of each kind is due for a check, counted from its publication or from an
+# editor's confirmation, when nobody set a check-by date: figures go out of date, the other
+# kinds (a dated event, a quote, a document) rarely do, so they get none unless one is set.
+FACTCARDS_CHECK_DAYS = {"figure": 90}
+# The weekly email to editors of the cards due for a check: (weekday, 0 = Monday; hour), local.
+FACTCARDS_CHECK_DIGEST = (0, 8)

@@ -1,13 +1,17 @@
 """The pages' markup is valid HTML, as the W3C's validator (vnu-jar, from npm) reads it."""
 
+import datetime
 import json
 import shutil
 import subprocess
 from pathlib import Path
 
 from django.core.management import call_command
+from django.utils import timezone
 
 from factcards.models import FactCard
+
+from .factories import FactCardFactory, UserFactory, publish
 
 VNU = Path(__file__).resolve().parent.parent / "node_modules" / "vnu-jar" / "build" / "dist"
 
@@ -27,11 +31,19 @@ def test_public_and_desk_pages_have_no_html_errors(client, db, editor, tmp_path)
     card = FactCard.objects.published().first()
     draft = FactCard.objects.filter(status="draft").first()
     in_review = FactCard.objects.filter(status="in_review").first()
+    # A card past its check-by date, and one scheduled to go public: their own wording.
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    due = publish(FactCardFactory(as_of=yesterday, check_by=yesterday))
+    scheduled = FactCardFactory()
+    scheduled.submit(scheduled.created_by)
+    scheduled.schedule(UserFactory(group="Editors"), timezone.now() + datetime.timedelta(hours=1))
     pages = {
         "list": "/",
         "filtered-list": "/?kind=figure&q=peace",
         "card": card.get_absolute_url(),
         "embed": f"/embed/{card.slug}/",
+        "card-due": due.get_absolute_url(),
+        "embed-due": f"/embed/{due.slug}/",
     }
     desk = {
         "desk-home": "/admin/",
@@ -40,6 +52,10 @@ def test_public_and_desk_pages_have_no_html_errors(client, db, editor, tmp_path)
         "desk-confirmation": f"/admin/factcards/factcard/{draft.pk}/workflow/submit/",
         "desk-preview": f"/admin/factcards/factcard/{draft.pk}/preview/",
         "desk-publish": f"/admin/factcards/factcard/{in_review.pk}/workflow/publish/",
+        "desk-schedule": f"/admin/factcards/factcard/{in_review.pk}/workflow/schedule/",
+        "desk-scheduled": f"/admin/factcards/factcard/{scheduled.pk}/change/",
+        "desk-due": f"/admin/factcards/factcard/{due.pk}/change/",
+        "desk-confirm": f"/admin/factcards/factcard/{due.pk}/workflow/confirm/",
     }
     files = []
     for name, url in pages.items():

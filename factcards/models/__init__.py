@@ -15,6 +15,7 @@ from .corrections import Correction
 from .facets import CardFacet, FacetCount
 from .fields import WebURLField, WebURLFormField, squash_space, web_url
 from .locking import EDITABLE, LOCKED, EditConflict, WorkflowError
+from .periodic import PeriodicRun
 from .preferences import DeskPreference
 from .publication import Publication, cached_by_publication
 from .sources import Source
@@ -40,6 +41,7 @@ __all__ = [
     "FactCard",
     "FactCardQuerySet",
     "FacetCount",
+    "PeriodicRun",
     "Place",
     "Publication",
     "Source",

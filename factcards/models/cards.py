@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.db.models.signals import m2m_changed, pre_save
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
@@ -36,7 +37,7 @@ from .publication import Publication
 from .tags import Place, Topic
 
 # Steps after which readers see something new: every cache keyed by the publication moves on.
-PUBLIC_STEPS = ("publish", "retract", "apply_revision")
+PUBLIC_STEPS = ("publish", "retract", "apply_revision", "confirm")
 
 # What the public sees of a card. Once published these change only through an approved revision.
 CONTENT_FIELDS = [
@@ -73,7 +74,10 @@ SUBSTANCE_FIELDS = [
     "document_title",
 ]
 # What an author writes on a card, as opposed to what the workflow steps set.
-AUTHORED_FIELDS = [*CONTENT_FIELDS, "correction_note"]
+AUTHORED_FIELDS = [*CONTENT_FIELDS, "correction_note", "check_by"]
+# The one authored field a step sets itself: the next check-by date, when a card goes public
+# (from the kind's interval, if it has none) and when an editor confirms it is still true.
+SET_BY_STEPS = {"publish": {"check_by"}, "confirm": {"check_by"}}
 WORKFLOW_FIELDS = [
     "status",
     "revision_of_id",
@@ -82,6 +86,10 @@ WORKFLOW_FIELDS = [
     "published_by_id",
     "published_at",
     "revised_at",
+    "checked_by_id",
+    "checked_at",
+    "publish_at",
+    "scheduled_by_id",
 ]
 
 
@@ -89,6 +97,16 @@ class FactCardQuerySet(GuardedQuerySet):
     def published(self):
         """The one gate for everything public: published cards, never drafts or revisions."""
         return self.filter(status=FactCard.Status.PUBLISHED, revision_of__isnull=True)
+
+    def due_for_check(self):
+        """Published cards past their check-by date, the longest overdue first."""
+        return self.published().filter(check_by__lt=timezone.localdate()).order_by("check_by")
+
+    def scheduled(self):
+        """Cards in review that an editor approved to go public at a set time, soonest first."""
+        return self.filter(status=FactCard.Status.IN_REVIEW, publish_at__isnull=False).order_by(
+            "publish_at"
+        )
 
     def on_record(self):
         """Published and retracted cards: retracted ones keep their URL with a notice."""
@@ -113,9 +131,10 @@ class FactCardQuerySet(GuardedQuerySet):
         return self.published().filter(pk__in=newest).order_by("-published_at", "-pk")
 
     def awaiting_review_by(self, user):
-        """Cards in review that this user may publish (four-eyes: nobody who wrote them)."""
+        """Cards in review that this user may publish (four-eyes: nobody who wrote them),
+        not those already approved to go public at a set time."""
         return (
-            self.filter(status=FactCard.Status.IN_REVIEW)
+            self.filter(status=FactCard.Status.IN_REVIEW, publish_at__isnull=True)
             .exclude(created_by=user)
             .exclude(editors=user)
         )
@@ -228,6 +247,14 @@ class FactCard(models.Model):
     )
     context = models.TextField(blank=True, help_text="A few sentences a reader needs around it.")
     as_of = models.DateField(null=True, blank=True, help_text="When the fact was true.")
+    check_by = models.DateField(
+        "check again by",
+        null=True,
+        blank=True,
+        help_text="When an editor should confirm it is still true; readers then see when it "
+        "was last checked. Blank: figures get one when published (see the README), other "
+        "kinds none.",
+    )
     topics = models.ManyToManyField(Topic, blank=True, related_name="cards")
     places = models.ManyToManyField(Place, blank=True, related_name="cards")
 
@@ -268,6 +295,29 @@ class FactCard(models.Model):
     )
     published_at = models.DateTimeField(null=True, editable=False)
     revised_at = models.DateTimeField(null=True, editable=False)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        editable=False,
+        help_text="The editor who last confirmed the published card is still true.",
+    )
+    checked_at = models.DateTimeField(null=True, editable=False)
+    publish_at = models.DateTimeField(
+        "scheduled for",
+        null=True,
+        editable=False,
+        help_text="Approved to go public at this time; any edit or return cancels it.",
+    )
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        editable=False,
+        help_text="The editor who approved the scheduled publication (and publishes it).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     search_text = models.TextField(
@@ -369,7 +419,10 @@ class FactCard(models.Model):
                 stored._require_author(author)
                 if changed:
                     self.last_edited_by = author
-            elif changed and step != "apply_revision":
+                    if self.publish_at:  # the approval was of the version before this edit
+                        self.publish_at = self.scheduled_by = None
+                        reason = "Edited: the scheduled publication is cancelled"
+            elif step != "apply_revision" and set(changed) - SET_BY_STEPS.get(step, set()):
                 raise WorkflowError(
                     "Save your changes to the card first, then take the step: a workflow "
                     "step never carries an edit.",
@@ -404,13 +457,16 @@ class FactCard(models.Model):
         """A change to the card's citations, topics or places: the same lock and author rule
         as a save, and the author joins the card's editors."""
         with transaction.atomic():
+            # An edit also cancels an approval to publish at a set time: it approved the
+            # version before this change.
             if not FactCard.objects.filter(
                 pk=self.pk, version=self.version, status__in=EDITABLE
-            )._claim(last_edited_by=author):
+            )._claim(last_edited_by=author, publish_at=None, scheduled_by=None):
                 raise self._refusal(EDITABLE)
             FactCard.objects.select_related("created_by").get(pk=self.pk)._require_author(author)
             self.version += 1
             self.last_edited_by = author
+            self.publish_at = self.scheduled_by = None
             self.editors.add(author)
 
     def _require_author(self, author):
@@ -532,6 +588,21 @@ class FactCard(models.Model):
     def last_updated(self):
         return self.revised_at or self.published_at
 
+    @property
+    def is_due_for_check(self):
+        """Past its check-by date (the day itself still counts as in time)."""
+        return self.check_is_due(self.check_by)
+
+    @staticmethod
+    def check_is_due(check_by):
+        return check_by is not None and check_by < timezone.localdate()
+
+    @property
+    def last_checked(self):
+        """When an editor last vouched for what the card says: confirmed, or published."""
+        times = [t for t in (self.checked_at, self.revised_at, self.published_at) if t]
+        return max(times) if times else None
+
     def value_errors(self):
         """What is wrong with the typed value, or what it lacks for this kind, as
         {field: message}: nothing of it may be missing at submit and publish."""
@@ -612,6 +683,18 @@ class FactCard(models.Model):
     def start_revision(self, by):
         """Open a pending revision of a published card, to be edited and then approved."""
         return _take(self, "start_revision", by)
+
+    def confirm(self, by, next_check=None):
+        """A published card is still true: record who checked, and when to check again."""
+        return _take(self, "confirm", by, when=next_check)
+
+    def schedule(self, by, publish_at):
+        """Approve a card in review to go public at `publish_at` (the worker publishes it)."""
+        return _take(self, "schedule", by, when=publish_at)
+
+    def cancel_schedule(self, by):
+        """Withdraw the approval to publish at a set time; the card stays in review."""
+        return _take(self, "cancel_schedule", by)
 
     def publication_errors(self):
         """Why this version can't be published yet (an empty list when it can)."""
@@ -710,10 +793,10 @@ def precision_problem(value, precision):
     return None
 
 
-def _take(card, step, by, text=""):
+def _take(card, step, by, text="", when=None):
     from factcards import workflow  # the step table imports the models
 
-    return workflow.take(card, step, by, text)
+    return workflow.take(card, step, by, text, when=when)
 
 
 @receiver(m2m_changed, sender=FactCard.topics.through)

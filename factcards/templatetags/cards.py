@@ -17,6 +17,8 @@ register.filter("full_credit", reading.full_credit)
 register.filter("source_summary", reading.source_summary)
 register.filter("iso_datetime", reading.iso_datetime)
 register.filter("description", reading.description)
+register.filter("as_of", reading.as_of)
+register.filter("last_checked", reading.last_checked)
 
 
 @register.filter
