@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemaps
-from django.urls import path
+from django.urls import include, path
 
 from factcards import embeds, views
 from factcards.feeds import CardFeed
@@ -31,4 +31,6 @@ urlpatterns = [
     ),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # The read-only JSON API (issue 10): factcards/api/.
+    path("api/", include("factcards.api.urls")),
 ]
