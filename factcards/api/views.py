@@ -3,7 +3,12 @@ slug, and the sources those cite. Read-only: every other method is a 405."""
 
 from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics
 from rest_framework.exceptions import NotFound, ValidationError
 
@@ -41,6 +46,21 @@ class StrictParameters:
             raise ValidationError({name: [NUL_MESSAGE] for name in with_nul})
 
 
+PARAMETER_ERRORS = OpenApiResponse(
+    {
+        "type": "object",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        "example": {"date_from": ["Enter a valid date."]},
+    },
+    description="A parameter could not be read: each one named, with what is wrong.",
+)
+DETAIL = {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}}
+ERRORS = {
+    400: PARAMETER_ERRORS,
+    429: OpenApiResponse(DETAIL, description="Too many requests from this client: wait."),
+}
+
+
 def public_cards():
     return FactCard.objects.with_sources().prefetch_related("topics", "places")
 
@@ -48,6 +68,7 @@ def public_cards():
 @extend_schema_view(
     get=extend_schema(
         summary="Published cards, filtered as the public list filters them",
+        responses={200: CardSerializer(many=True), **ERRORS},
         parameters=[
             OpenApiParameter(
                 "outlet",
@@ -83,7 +104,16 @@ class CardList(StrictParameters, generics.ListAPIView):
         raise ValidationError({INCLUDE_RETRACTED: ["Give true or false."]})
 
 
-@extend_schema_view(get=extend_schema(summary="One card on record (published or retracted)"))
+@extend_schema_view(
+    get=extend_schema(
+        summary="One card on record (published or retracted)",
+        responses={
+            200: CardSerializer,
+            404: OpenApiResponse(DETAIL, description="No card on record at this slug."),
+            **ERRORS,
+        },
+    )
+)
 class CardDetail(StrictParameters, generics.RetrieveAPIView):
     serializer_class = CardSerializer
     lookup_field = "slug"
@@ -99,7 +129,12 @@ class CardDetail(StrictParameters, generics.RetrieveAPIView):
         return card
 
 
-@extend_schema_view(get=extend_schema(summary="Sources cited by cards on record"))
+@extend_schema_view(
+    get=extend_schema(
+        summary="Sources cited by cards on record",
+        responses={200: SourceSerializer(many=True), **ERRORS},
+    )
+)
 class SourceList(StrictParameters, generics.ListAPIView):
     serializer_class = SourceSerializer
     pagination_class = CardCursorPagination
