@@ -3,6 +3,7 @@
 import django_filters
 import django_filters.fields
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
 
@@ -37,7 +38,10 @@ def outlet_choices():
 
 class OpenChoiceField(django_filters.fields.ChoiceField):
     """Radio choices that also accept a name no published card carries any more: an old
-    shared link then shows "no cards", not an error."""
+    shared link then shows "no cards", not an error. Not a NUL, which no name has and
+    PostgreSQL refuses in a query (a 500, as the API's schema test found)."""
+
+    default_validators = [ProhibitNullCharactersValidator()]
 
     def valid_value(self, value):
         return True
