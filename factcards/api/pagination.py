@@ -32,7 +32,7 @@ BAD_CURSOR = (
 )
 
 
-class CardCursorPagination(BasePagination):
+class KeysetCursorPagination(BasePagination):
     cursor_query_param = "cursor"
     page_size_query_param = "page_size"
 

@@ -13,9 +13,8 @@ from rest_framework import generics
 from rest_framework.exceptions import NotFound, ValidationError
 
 from ..filters import FactCardFilter
-from ..middleware import NUL_MESSAGE
 from ..models import Citation, FactCard, Source
-from .pagination import CardCursorPagination
+from .pagination import KeysetCursorPagination
 from .serializers import CardSerializer, SourceSerializer
 
 INCLUDE_RETRACTED = "include_retracted"
@@ -38,12 +37,6 @@ class StrictParameters:
                 else f"This endpoint takes: {', '.join(sorted(known)) or 'no parameters'}."
             )
             raise ValidationError({name: [f"Unknown parameter. {hint}"] for name in unknown})
-        # No text a card holds has one, and PostgreSQL refuses to compare text with it.
-        with_nul = sorted(
-            k for k, values in request.query_params.lists() if "\x00" in "".join(values)
-        )
-        if with_nul:
-            raise ValidationError({name: [NUL_MESSAGE] for name in with_nul})
 
 
 PARAMETER_ERRORS = OpenApiResponse(
@@ -86,10 +79,13 @@ def public_cards():
     )
 )
 class CardList(StrictParameters, generics.ListAPIView):
+    """The cards the public list at / shows for the same query string, in the same order,
+    with the same filters (one FilterSet serves both). Unknown parameters are a 400."""
+
     serializer_class = CardSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = FactCardFilter
-    pagination_class = CardCursorPagination
+    pagination_class = KeysetCursorPagination
 
     def known_parameters(self):
         return {*super().known_parameters(), *FactCardFilter.base_filters, INCLUDE_RETRACTED}
@@ -115,6 +111,9 @@ class CardList(StrictParameters, generics.ListAPIView):
     )
 )
 class CardDetail(StrictParameters, generics.RetrieveAPIView):
+    """A card on record by its slug: published, or retracted (flagged, with its notice).
+    Drafts, cards in review and pending revisions are a 404."""
+
     serializer_class = CardSerializer
     lookup_field = "slug"
     queryset = public_cards().on_record()
@@ -136,8 +135,11 @@ class CardDetail(StrictParameters, generics.RetrieveAPIView):
     )
 )
 class SourceList(StrictParameters, generics.ListAPIView):
+    """The sources cards on record cite, oldest first, each with the cards on record citing
+    it (a source cited only by drafts is not listed)."""
+
     serializer_class = SourceSerializer
-    pagination_class = CardCursorPagination
+    pagination_class = KeysetCursorPagination
 
     def get_queryset(self):
         # A source cited only by drafts is nobody's business yet.
