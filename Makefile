@@ -17,13 +17,13 @@ PYTHON ?= $(shell \
       "$$c" -c 'import sys; print(sys.executable)'; break; fi; \
   done)
 
-.PHONY: help run test lint admin demo migrate bench clean check-python
+.PHONY: help run test lint admin demo migrate bench bench-pages clean check-python
 
 help:
 	@echo "make run    set up .venv, the SQLite database and the demo data; serve http://$(HOST):$(PORT)"
 	@echo "make test   ruff and the whole test suite (browser tests need Debian's chromium)"
 	@echo "make admin  create an admin login (superuser) for http://$(HOST):$(PORT)/admin/"
-	@echo "make bench  time the public pages against a few thousand cards"
+	@echo "make bench  requests per second over HTTP (gunicorn + wrk) against a few thousand cards"
 	@echo "make clean  remove .venv and the SQLite database"
 
 check-python:
@@ -71,8 +71,12 @@ test: lint node_modules/.installed
 	$(VPY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# Over HTTP with gunicorn and wrk (apt-get install wrk); bench-pages: in-process, cold and warm.
 bench: $(VENV)/.installed
-	$(VPY) bench/pages.py
+	$(VPY) bench/serve.py $(BENCH_ARGS)
+
+bench-pages: $(VENV)/.installed
+	$(VPY) bench/pages.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles

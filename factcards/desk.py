@@ -11,6 +11,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from . import reading
 from .models import Correction, DeskPreference, FactCard
 
 
@@ -71,8 +72,14 @@ def queues(user):
 
 
 class NewsroomAdminSite(admin.AdminSite):
-    site_header = "factcards: the editorial desk"
-    site_title = "factcards"
+    @property
+    def site_header(self):
+        return f"{reading.site_name()}: the editorial desk"
+
+    @property
+    def site_title(self):
+        return reading.site_name()
+
     index_title = "Your desk"
     index_template = "admin/desk_index.html"
 

@@ -20,12 +20,14 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control
 from django.utils.csp import CSP
-from django.utils.html import escape
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import condition, require_safe
 
+from . import reading
 from .models import FactCard
 from .share_image import render_share_image
 
@@ -185,61 +187,103 @@ def dimension(request, name):
 
 
 def estimate_height(card, width):
-    """Roughly how tall the embed is at this width: a starting size before it reports its own."""
-    chars_per_line = max(20, (width - 34) // 8)
+    """How tall the embed is at this width, from embed.css's sizes: the frame's height before
+    the card reports its own, erring on the tall side (a frame cut short hides the card's end).
+    """
+    inner = width - 34  # .fc's padding and border
 
-    def lines(text, scale=1.0):
-        return max(1, math.ceil(len(text) * scale / chars_per_line))
+    def block(text, font_px, line_height, em=0.55):
+        """Pixels for text at this size wrapped to the frame (em: the mean glyph width)."""
+        per_line = max(8, int(0.92 * inner / (font_px * em)))  # words wrap before the edge
+        return math.ceil(len(text) / per_line) * font_px * line_height if text else 0
 
-    height = 60 + 24 * lines(card.statement, 1.25)
-    if card.display_value():
-        height += 32 * lines(card.display_value(), 1.5)
-    citations = list(card.citations.all())
-    if card.has_disagreement():
-        height += 40 + 22 * sum(1 for c in citations if c.relation == "differs")
-        height += 19 * lines(card.value_note, 0.9) if card.value_note else 0
-    height += 30 + 22 * len(card.sources())
-    height += sum(20 + 19 * lines(c.note, 0.9) for c in card.corrections.all())
-    return height + 40
+    height = 30 + 18  # the frame of the card, its kind
+    notice = reading.retraction_notice(card)
+    if notice is not None:
+        height += 28 + block(f"Retracted Mmm 00, 0000: {notice}", 13, 1.45)
+    height += 6 + block(card.statement, 18, 1.3, em=0.58)
+    value = reading.display_value(card)
+    if value:
+        height += 6 + block(value, 22, 1.2, em=0.64)
+    if card.differing_citations:
+        credits = ", ".join(reading.credits(card.supporting_citations))
+        height += 54 + block(f"{value or card.statement} {credits} (this card)", 15, 1.45) + 4
+        for citation in card.differing_citations:
+            height += 4 + block(
+                f"{citation.stated_value} {reading.credit(citation.source)}", 15, 1.45
+            )
+        if card.value_note:
+            height += 8 + block(card.value_note, 13, 1.45)
+    height += 32  # "Sources"
+    for source in reading.sources(card):
+        height += 4 + block(f"{reading.credit(source)} (no link), Mmm 00, 0000", 15, 1.45)
+    for correction in card.correction_notes:
+        height += 10 + block(f"Corrected Mmm 00, 0000: {correction.note}", 13, 1.45)
+    height += 12 + block(f"See the card and its quoted sources · {reading.site_name()}", 12, 1.45)
+    return math.ceil(height) + 8
 
 
 def blockquote_html(card, card_url):
     """The fallback every embed code carries: the fact and its link, readable without a frame;
     for a retracted card, the retraction first."""
-    value = card.display_value()
-    notice = retraction_notice(card)
-    return (
-        '<blockquote class="factcard">'
-        + (f"<p><strong>Retracted:</strong> {escape(notice)}</p>" if notice is not None else "")
-        + f'<p><a href="{escape(card_url)}">{escape(card.statement)}</a></p>'
-        + (f"<p>{escape(value)}</p>" if value else "")
-        + "</blockquote>"
+    notice = reading.retraction_notice(card)
+    value = reading.display_value(card)
+    return format_html(
+        '<blockquote class="factcard">{}<p><a href="{}">{}</a></p>{}</blockquote>',
+        format_html("<p><strong>Retracted:</strong> {}</p>", notice) if notice is not None else "",
+        card_url,
+        card.statement,
+        format_html("<p>{}</p>", value) if value else "",
     )
-
-
-def retraction_notice(card):
-    """The public retraction note of a retracted card ("" if none was kept), else None."""
-    if card.status != card.Status.RETRACTED:
-        return None
-    notes = [c.note for c in card.corrections.all() if c.kind == "retraction"]
-    return notes[0] if notes else ""
 
 
 def iframe_html(card, embed_url, width, height, **attributes):
-    attrs = "".join(
-        f' {name.rstrip("_").replace("_", "-")}="{escape(value)}"'
-        for name, value in attributes.items()
+    """An iframe of the card; attribute names as keywords (class_ for class, data_x for data-x;
+    True for a bare attribute)."""
+    attrs = format_html_join(
+        "",
+        ' {}="{}"',
+        (
+            (name.rstrip("_").replace("_", "-"), value)
+            for name, value in attributes.items()
+            if value is not True
+        ),
     )
+    bare = "".join(f" {name}" for name, value in attributes.items() if value is True)
+    return format_html(
+        '<iframe src="{}" title="Fact card: {}" width="{}" height="{}"{}{}></iframe>',
+        embed_url,
+        card.statement,
+        width,
+        height,
+        attrs,
+        mark_safe(bare),
+    )
+
+
+def loader_html(request):
+    loader = request.build_absolute_uri(reverse("embed_loader"))
+    return format_html('<script async src="{}"></script>', loader)
+
+
+def oembed_html(request, card, card_url, embed_url, width, height):
+    """The fact once, whoever shows it: the blockquote; the iframe, hidden until the loader
+    (or WordPress's own embed script, which keeps the pair and strips the rest) swaps the
+    quote for the live card; the loader, as Twitter's oEmbed answer carries its own."""
     return (
-        f'<iframe src="{escape(embed_url)}" title="Fact card: {escape(card.statement)}" '
-        f'width="{width}" height="{height}"{attrs}></iframe>'
-    )
-
-
-def oembed_html(card, card_url, embed_url, width, height):
-    # WordPress keeps a <blockquote> and an <iframe> (no script) from providers it does not know.
-    return blockquote_html(card, card_url) + iframe_html(
-        card, embed_url, width, height, class_="factcard-embed", frameborder="0", scrolling="no"
+        blockquote_html(card, card_url)
+        + iframe_html(
+            card,
+            embed_url,
+            width,
+            height,
+            class_="factcard-embed",
+            data_factcard=card.slug,
+            frameborder="0",
+            scrolling="no",
+            hidden=True,
+        )
+        + loader_html(request)
     )
 
 
@@ -247,25 +291,23 @@ def embed_codes(request, card):
     """The three ways to paste a card: the URL (oEmbed), an iframe, a blockquote + loader."""
     card_url = request.build_absolute_uri(card.get_absolute_url())
     embed_url = request.build_absolute_uri(reverse("card_embed", args=[card.slug]))
-    loader = f'<script async src="{request.build_absolute_uri(reverse("embed_loader"))}"></script>'
     height = estimate_height(card, settings.FACTCARDS_EMBED_WIDTH)
+    iframe = iframe_html(
+        card,
+        embed_url,
+        "100%",
+        height,
+        data_factcard=card.slug,
+        style="width:100%;border:0",
+        scrolling="no",
+        loading="lazy",
+    )
     return {
         "url": card_url,
         "embed_url": embed_url,
         "height": height,
-        "iframe": iframe_html(
-            card,
-            embed_url,
-            "100%",
-            height,
-            data_factcard=card.slug,
-            style="width:100%;border:0",
-            scrolling="no",
-            loading="lazy",
-        )
-        + "\n"
-        + loader,
-        "blockquote": blockquote_html(card, card_url) + "\n" + loader,
+        "iframe": iframe + "\n" + loader_html(request),
+        "blockquote": blockquote_html(card, card_url) + "\n" + loader_html(request),
     }
 
 
@@ -298,19 +340,17 @@ def oembed(request):
         height = min(height, maxheight)
     card_url = request.build_absolute_uri(card.get_absolute_url())
     embed_url = request.build_absolute_uri(reverse("card_embed", args=[slug]))
-    thumb_w, thumb_h = 1200, 630
+    thumb_w, thumb_h = reading.SHARE_IMAGE_SIZE
     if maxwidth and maxwidth < thumb_w:
-        thumb_w, thumb_h = maxwidth, round(630 * maxwidth / 1200)
+        thumb_w, thumb_h = maxwidth, round(thumb_h * maxwidth / thumb_w)
     data = {
         "version": "1.0",
         "type": "rich",
-        "title": card.statement
-        if retraction_notice(card) is None
-        else f"Retracted: {card.statement}",
-        "provider_name": settings.FACTCARDS_SITE_NAME,
+        "title": reading.headline(card),
+        "provider_name": reading.site_name(),
         "provider_url": request.build_absolute_uri("/"),
         "cache_age": settings.FACTCARDS_OEMBED_CACHE_AGE,
-        "html": oembed_html(card, card_url, embed_url, width, height),
+        "html": oembed_html(request, card, card_url, embed_url, width, height),
         "width": width,
         "height": height,
     }

@@ -7,6 +7,7 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from . import reading
 from .models import Correction, FactCard
 
 LATEST = 30
@@ -14,7 +15,10 @@ LATEST = 30
 
 class CardFeed(Feed):
     feed_type = Atom1Feed
-    title = "factcards: new cards and corrections"
+
+    def title(self):
+        return f"{reading.site_name()}: new cards and corrections"
+
     subtitle = "Verified facts, each with its sources quoted word for word."
 
     def link(self):
@@ -31,12 +35,12 @@ class CardFeed(Feed):
     def item_title(self, item):
         if isinstance(item, Correction):
             return f"{item.get_kind_display()}: {item.card.statement}"
-        return item.statement
+        return reading.headline(item)
 
     def item_description(self, item):
         if isinstance(item, Correction):
             return item.note
-        value = item.display_value()
+        value = reading.display_value(item)
         return f"{value}. {item.context}".strip() if value else item.context
 
     def item_link(self, item):

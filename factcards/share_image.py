@@ -2,10 +2,11 @@
 
 import io
 
-from django.conf import settings
 from PIL import Image, ImageDraw, ImageFont
 
-WIDTH, HEIGHT, MARGIN = 1200, 630, 72
+from . import reading
+
+(WIDTH, HEIGHT), MARGIN = reading.SHARE_IMAGE_SIZE, 72
 INK, MUTED, ACCENT, PAPER, ALERT = "#1b1b1f", "#55565e", "#1d4ed8", "#fbfaf7", "#9b1c1c"
 
 
@@ -50,7 +51,7 @@ def render_share_image(card):
     text_width = WIDTH - 2 * MARGIN
 
     y = 56
-    retracted = card.status == card.Status.RETRACTED
+    retracted = card.is_retracted
     if retracted:
         # The retraction is the news: large, in the alert colour; the claim small and grey.
         draw.rectangle([0, 0, 16, HEIGHT], fill=ALERT)
@@ -70,10 +71,10 @@ def render_share_image(card):
         y += int(face.size * 1.25)
 
     if retracted:
-        notes = [c.note for c in card.corrections.all() if c.kind == "retraction"]
-        if notes:
+        notice = reading.retraction_notice(card)
+        if notice:
             y += 24
-            face, lines = fitted(f"Notice: {notes[0]}", text_width, [34, 30], 3)
+            face, lines = fitted(f"Notice: {notice}", text_width, [34, 30], 3)
             for line in lines:
                 draw.text((MARGIN, y), line, font=face, fill=INK)
                 y += int(face.size * 1.25)
@@ -88,13 +89,13 @@ def render_share_image(card):
             draw.text((MARGIN, y), line, font=face, fill=ACCENT)
             y += int(face.size * 1.2)
 
-    footer = sources_line(card)
+    footer = reading.source_summary(card)
     face = font(28)
     draw.line([MARGIN, HEIGHT - 96, WIDTH - MARGIN, HEIGHT - 96], fill="#dedbd2", width=2)
     draw.text(
         (MARGIN, HEIGHT - 76), wrap(footer, face, text_width - 260, 1)[0], font=face, fill=MUTED
     )
-    site = settings.FACTCARDS_SITE_NAME
+    site = reading.site_name()
     draw.text(
         (WIDTH - MARGIN - font(32).getlength(site), HEIGHT - 80), site, font=font(32), fill=INK
     )
@@ -102,10 +103,3 @@ def render_share_image(card):
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
-
-
-def sources_line(card):
-    """The image's footer: who published the sources, or how many there are."""
-    sources = ", ".join(s.outlet or s.byline for s in card.sources() if s.outlet or s.byline)
-    count = len(card.sources())
-    return f"Sources: {sources}" if sources else f"{count} source{'s' * (count != 1)} quoted"

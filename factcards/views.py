@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from . import reading
 from .embeds import embed_codes
 from .filters import FACETS, FactCardFilter
 from .models import Citation, FactCard, cached_by_publication
@@ -159,7 +160,7 @@ def card_page_parts(request, slug):
         name: render_to_string(f"factcards/card_detail.html#{name}", context, request)
         for name in ("title", "description", "meta", "content")
     }
-    return {**parts, "json_ld": json_for_script(card.json_ld(url))}
+    return {**parts, "json_ld": json_for_script(reading.json_ld(card, url))}
 
 
 def per_publication(view):

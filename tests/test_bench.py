@@ -2,12 +2,20 @@
 
 import io
 import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 
 from factcards.models import Citation, FactCard
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -34,3 +42,24 @@ def test_the_pages_the_benchmark_times_answer_over_it(client, archive):
     card = FactCard.objects.published().first()
     for url in [card.get_absolute_url(), reverse("card_embed", args=[card.slug]), "/feed/"]:
         assert client.get(url).status_code == 200, url
+
+
+def test_make_bench_serves_every_page_it_times_without_an_error(tmp_path):
+    """bench/serve.py end to end on a small archive: gunicorn, wrk, the table and its JSON."""
+    if connection.vendor != "sqlite":
+        pytest.skip("run once per CI, in the SQLite pass (the smoke builds its own SQLite file)")
+    if not shutil.which("wrk"):
+        if os.environ.get("CI"):
+            pytest.fail("wrk is missing: .ci/run installs Debian's wrk for this test")
+        pytest.skip("wrk is not installed (apt-get install wrk)")
+    out = tmp_path / "http.json"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/bench.sqlite3"}
+    env.pop("REDIS_URL", None)
+    run = [sys.executable, "bench/serve.py", "--cards", "300", "--seconds", "1"]
+    subprocess.run([*run, "--output", str(out)], cwd=ROOT, env=env, check=True, timeout=240)
+    report = json.loads(out.read_text())
+    pages = {row["page"]: row for row in report["pages"]}
+    assert {"static file", "bare view", "list", "embed (warm)", "embed 304"} <= set(pages)
+    assert all(row["errors"] == 0 and row["rps"] > 0 for row in pages.values())
+    assert pages["static file"]["ratio_to_static"] == 1.0
+    assert pages["list"]["queries_5"] == pages["list"]["queries_50"]  # independent of size

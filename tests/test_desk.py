@@ -108,3 +108,29 @@ def test_a_reporter_signs_in_and_sees_what_was_returned_with_the_comment(
     expect(returned).to_contain_text("A card sent back for work.")
     expect(returned).to_contain_text("Cite the agreement itself, not the report of it.")
     expect(page.locator(".fc-waiting")).to_have_text("Returned to you: 1")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_preview_styles_the_card_and_leaves_the_desk_as_it_is(
+    page, live_server, editorial_groups
+):
+    """The preview shows the card as readers see it, without the public site's page styles
+    restyling the desk around it (its header, body, headings, links)."""
+    UserFactory(username="eve", group="Editors")
+    card = FactCardFactory(statement="A card to preview.")
+    sign_in(page, live_server, "eve")
+    look = """() => {
+        const style = (selector) => {
+            const s = getComputedStyle(document.querySelector(selector));
+            return [s.backgroundColor, s.color, s.fontFamily, s.fontSize, s.margin].join(" | ");
+        };
+        return {body: style("body"), header: style("#header"), h1: style("h1"),
+                crumbs: style(".breadcrumbs"), link: style("#header a")};
+    }"""
+    page.goto(f"{live_server.url}{reverse('admin:factcards_factcard_change', args=[card.pk])}")
+    desk = page.evaluate(look)
+    page.goto(f"{live_server.url}{reverse('admin:factcards_factcard_preview', args=[card.pk])}")
+    assert page.evaluate(look) == desk
+    radius = page.locator("article.card").evaluate("el => getComputedStyle(el).borderRadius")
+    assert radius == "10px"  # the card itself keeps the public look

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.test import RequestFactory
 
-from factcards.embeds import embed_codes
+from factcards.embeds import embed_codes, estimate_height, oembed_html
 from factcards.models import FactCard
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,7 +37,9 @@ def third_party(tmp_path, site):
     """Another origin (127.0.0.1 on its own port) serving articles that embed the card."""
     host = urlsplit(site).netloc
     request = RequestFactory().get("/", HTTP_HOST=host)
-    codes = embed_codes(request, FactCard.objects.get(slug=SLUG))
+    card = FactCard.objects.get(slug=SLUG)
+    codes = embed_codes(request, card)
+    oembed_answer = oembed_html(request, card, codes["url"], codes["embed_url"], 560, 400)
     shutil.copy(PYM, tmp_path / "pym.v1.min.js")
     article = (
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>{title}</title>"
@@ -48,6 +50,7 @@ def third_party(tmp_path, site):
     pages = {
         "iframe.html": codes["iframe"],
         "loader.html": codes["blockquote"],
+        "oembed.html": oembed_answer,
         "pym.html": '<div id="card"></div><script src="pym.v1.min.js"></script>'
         f'<script>new pym.Parent("card", "{codes["embed_url"]}", {{}});</script>',
         "messages.html": f'<iframe id="frame" title="card" style="width:100%;border:0" '
@@ -162,3 +165,42 @@ def test_embed_reads_at_280_px_without_sideways_scrolling(browser, site, slug):
     assert page.evaluate("document.documentElement.scrollWidth") <= 280
     assert page.locator("h1").is_visible()
     context.close()
+
+
+def test_an_oembed_answer_shown_as_it_is_reads_once(browser, third_party):
+    """A CMS that pastes the oEmbed html as it is shows the live card alone, full height."""
+    context = browser.new_context(viewport={"width": 800, "height": 700})
+    page = context.new_page()
+    page.goto(f"{third_party}/oembed.html")
+    assert_full_height_without_scrollbar(page)
+    assert page.locator("iframe").count() == 1
+    assert not page.locator("blockquote.factcard").is_visible()
+    context.close()
+
+
+def test_an_oembed_answer_without_javascript_shows_only_the_quote(browser, third_party):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{third_party}/oembed.html")
+    assert page.locator("blockquote.factcard a").is_visible()
+    assert not page.locator("iframe").is_visible()
+    context.close()
+
+
+def test_the_estimated_height_never_cuts_a_card_short(browser, site, other_editor):
+    """Before a card reports its height (or where no script runs) the frame has the estimate:
+    it must hold the whole card, retracted ones with their notice included."""
+    FactCard.objects.get(slug="kremlin-confirms-withdrawal").retract(
+        other_editor, "The agency's report was withdrawn; this card is kept for the record."
+    )
+    context = browser.new_context(viewport={"width": 560, "height": 700})
+    page = context.new_page()
+    wrong = []
+    for card in FactCard.objects.on_record().with_sources():
+        page.goto(f"{site}/embed/{card.slug}/")
+        rendered = page.evaluate("Math.ceil(document.body.getBoundingClientRect().height)")
+        # Never short, and not so tall that the article shows a gap until the card reports.
+        if not rendered <= estimate_height(card, 560) <= rendered * 1.3:
+            wrong.append((card.slug, estimate_height(card, 560), rendered))
+    context.close()
+    assert wrong == []

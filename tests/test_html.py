@@ -26,6 +26,7 @@ def test_public_and_desk_pages_have_no_html_errors(client, db, editor, tmp_path)
     call_command("load_demo", verbosity=0)
     card = FactCard.objects.published().first()
     draft = FactCard.objects.filter(status="draft").first()
+    in_review = FactCard.objects.filter(status="in_review").first()
     pages = {
         "list": "/",
         "filtered-list": "/?kind=figure&q=peace",
@@ -37,6 +38,8 @@ def test_public_and_desk_pages_have_no_html_errors(client, db, editor, tmp_path)
         "desk-cards": "/admin/factcards/factcard/",
         "desk-change-form": f"/admin/factcards/factcard/{draft.pk}/change/",
         "desk-confirmation": f"/admin/factcards/factcard/{draft.pk}/workflow/submit/",
+        "desk-preview": f"/admin/factcards/factcard/{draft.pk}/preview/",
+        "desk-publish": f"/admin/factcards/factcard/{in_review.pk}/workflow/publish/",
     }
     files = []
     for name, url in pages.items():

@@ -34,12 +34,16 @@ def test_oembed_json_has_the_fields_the_spec_requires(client, card):
     assert (data["thumbnail_width"], data["thumbnail_height"]) == (1200, 630)
 
 
-def test_oembed_html_is_a_blockquote_fallback_and_an_iframe_without_script(client, card):
+def test_oembed_html_shows_the_fact_once_a_blockquote_then_its_hidden_frame(client, card):
+    """Shown as it is, the answer reads once: the quote, the frame hidden until the loader (or
+    WordPress's embed script, which keeps only the quote and the frame) swaps them."""
     html = oembed(client, url=CARD_URL).json()["html"]
     assert html.startswith('<blockquote class="factcard">')
     assert f'<a href="{CARD_URL}">' in html
-    assert '<iframe src="http://testserver/embed/contingent/"' in html
-    assert "<script" not in html
+    frame = html[html.index("<iframe") : html.index("</iframe>")]
+    assert 'src="http://testserver/embed/contingent/"' in frame
+    assert " hidden" in frame and 'data-factcard="contingent"' in frame
+    assert html.endswith('<script async src="http://testserver/embed.js"></script>')
 
 
 def test_oembed_accepts_the_embed_url_too(client, card):

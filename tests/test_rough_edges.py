@@ -68,13 +68,13 @@ def test_feed_entry_ids_are_iris(client, db):
 
 
 def test_the_share_image_counts_one_unnamed_source_in_the_singular(db):
-    from factcards.share_image import sources_line
+    from factcards import reading
 
     from .factories import CitationFactory, FactCardFactory, SourceFactory
 
     card = FactCardFactory(citations=0)
     CitationFactory(card=card, source=SourceFactory(outlet="", byline=""))
-    assert sources_line(card) == "1 source quoted"
+    assert reading.source_summary(card) == "1 source, outlet not stated"
 
 
 def test_the_history_list_reads_without_raw_values_or_none(client, db, reporter):
@@ -93,7 +93,7 @@ def test_card_page_times_are_valid_html_datetimes(client, db):
     page = client.get(reverse("card_detail", args=["contingent"])).content.decode()
     stamps = re.findall(r'<time datetime="([^"]+)"', page)
     assert stamps
-    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}", s) for s in stamps)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:?\d\d)", s) for s in stamps)
 
 
 def test_a_retracted_cards_share_image_leads_with_the_retraction(client, db, other_editor):

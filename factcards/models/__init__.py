@@ -7,9 +7,6 @@ from .cards import (
     SUBSTANCE_FIELDS,
     FactCard,
     FactCardQuerySet,
-    drop_empty,
-    format_date,
-    format_number,
     precision_problem,
 )
 from .citations import Citation
@@ -43,9 +40,6 @@ __all__ = [
     "WebURLFormField",
     "WorkflowError",
     "cached_by_publication",
-    "drop_empty",
-    "format_date",
-    "format_number",
     "precision_problem",
     "squash_space",
     "web_url",

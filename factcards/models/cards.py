@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from .. import reading
 from .citations import Citation
 from .locking import (
     CONFLICT_MESSAGE,
@@ -476,92 +477,37 @@ class FactCard(models.Model):
 
     def display_value(self):
         """The typed value as a reader reads it: 'nearly 2,000 peacekeepers'."""
-        if self.kind == self.Kind.FIGURE and self.value is not None:
-            text = format_number(self.value)
-            parts = [self.get_qualifier_display() if self.qualifier else "", text, self.unit]
-            return " ".join(p for p in parts if p)
-        if self.kind == self.Kind.DATE and self.value_date:
-            text = format_date(self.value_date, self.date_precision)
-            if self.value_date_end:
-                text += f" to {format_date(self.value_date_end, self.date_precision)}"
-            return text
-        if self.kind == self.Kind.QUOTE and self.quotation:
-            return f"“{self.quotation}” ({self.speaker})"
-        if self.kind == self.Kind.DOCUMENT and self.document_title:
-            if self.value_date:
-                return f"{self.document_title}, {format_date(self.value_date, self.date_precision)}"
-            return self.document_title
-        return ""
+        return reading.display_value(self)
+
+    @property
+    def is_retracted(self):
+        return self.status == self.Status.RETRACTED
+
+    @property
+    def retraction(self):
+        """The public retraction notice of a retracted card, else None."""
+        return reading.retraction(self)
+
+    @property
+    def correction_notes(self):
+        """The public corrections (not the retraction), oldest first."""
+        return [c for c in self.corrections.all() if c.kind == "correction"]
+
+    @property
+    def supporting_citations(self):
+        return [c for c in self.citations.all() if c.relation == Citation.Relation.SUPPORTS]
+
+    @property
+    def differing_citations(self):
+        """Citations whose source gives another value than the card's."""
+        return [c for c in self.citations.all() if c.relation == Citation.Relation.DIFFERS]
 
     def has_disagreement(self):
-        return any(c.relation == Citation.Relation.DIFFERS for c in self.citations.all())
-
-    def outlets(self, relation=None):
-        """Who published the card's sources (each once, in citation order)."""
-        credits = [
-            c.source.credit
-            for c in self.citations.all()
-            if relation is None or c.relation == relation
-        ]
-        return list(dict.fromkeys(credits))
-
-    def json_ld(self, url):
-        """schema.org Claim for this card: its citations and public corrections."""
-        data = {
-            "@context": "https://schema.org",
-            "@type": "Claim",
-            "url": url,
-            "text": self.statement,
-            "datePublished": self.published_at.isoformat() if self.published_at else None,
-            "dateModified": self.last_updated.isoformat() if self.last_updated else None,
-            "citation": [
-                {
-                    "@type": "NewsArticle",
-                    "headline": source.title,
-                    "url": source.url or None,
-                    "datePublished": source.published_on.isoformat()
-                    if source.published_on
-                    else None,
-                    "publisher": {"@type": "Organization", "name": source.outlet}
-                    if source.outlet
-                    else None,
-                    "author": {"@type": "Organization", "name": source.byline}
-                    if source.byline
-                    else None,
-                }
-                for source in self.sources()
-            ],
-            "correction": [
-                {
-                    "@type": "CorrectionComment",
-                    "text": correction.note,
-                    "datePublished": correction.created_at.isoformat(),
-                }
-                for correction in self.corrections.all()
-            ],
-        }
-        return drop_empty(data)
+        return bool(self.differing_citations)
 
     def sources(self):
         """The card's sources, each once, in citation order."""
-        return list({c.source_id: c.source for c in self.citations.all()}.values())
-
-    def source_summary(self):
-        """'3 sources: The Moscow Times, AFP and 1 with no outlet stated'."""
-        sources = self.sources()
-        named = list(dict.fromkeys(s.outlet or s.byline for s in sources if s.outlet or s.byline))
-        unnamed = sum(1 for s in sources if not (s.outlet or s.byline))
-        parts = named + ([f"{unnamed} with no outlet stated"] if unnamed else [])
-        listed = (
-            ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
-        )
-        noun = "source" if len(sources) == 1 else "sources"
-        if not named:
-            return f"{len(sources)} {noun}, outlet not stated" if sources else "no sources"
-        return f"{len(sources)} {noun}: {listed}"
-
-    def supporting_outlets(self):
-        return self.outlets(Citation.Relation.SUPPORTS)
+        return reading.sources(self)
 
     @property
     def last_updated(self):
@@ -679,7 +625,7 @@ class FactCard(models.Model):
         original = self.revision_of
 
         def shown(value):
-            return format_number(value) if isinstance(value, Decimal) else value
+            return reading.format_number(value) if isinstance(value, Decimal) else value
 
         rows = [
             (
@@ -719,31 +665,6 @@ def short_slug(statement, words=6):
         n += 1
         slug = f"{base}-{n}"
     return slug
-
-
-def drop_empty(value):
-    """The structure without None values and empty lists (JSON-LD leaves unknowns out)."""
-    if isinstance(value, dict):
-        cleaned = {k: drop_empty(v) for k, v in value.items()}
-        return {k: v for k, v in cleaned.items() if v not in (None, [], {})}
-    if isinstance(value, list):
-        return [drop_empty(v) for v in value]
-    return value
-
-
-def format_number(value):
-    """1960.0000 → '1,960'; 4.5000 → '4.5'."""
-    if value == value.to_integral_value():
-        return f"{int(value):,}"
-    return f"{value.normalize():,f}"
-
-
-def format_date(value, precision):
-    if precision == FactCard.Precision.YEAR:
-        return f"{value.year}"
-    if precision == FactCard.Precision.MONTH:
-        return value.strftime("%B %Y")
-    return f"{value:%B} {value.day}, {value.year}"
 
 
 def precision_problem(value, precision):

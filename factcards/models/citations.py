@@ -104,6 +104,15 @@ class Citation(models.Model):
             self.changed_by = by
         return getattr(self, "changed_by", None) or getattr(self.card, "changed_by", None)
 
+    @property
+    def differs(self):
+        """Its source gives another value than the card's."""
+        return self.relation == self.Relation.DIFFERS
+
+    @property
+    def is_context(self):
+        return self.relation == self.Relation.CONTEXT
+
     def fingerprint(self):
         return f"{self.source} · {self.get_relation_display()} · “{squash_space(self.excerpt)}”"
 

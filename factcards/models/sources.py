@@ -5,6 +5,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from .. import reading
 from .fields import WebURLField, link_key, squash_space, web_url
 from .locking import EDITABLE, LOCKED, EditConflict, WorkflowError, no_author_error
 from .publication import Publication
@@ -204,11 +205,7 @@ class Source(models.Model):
     @property
     def credit(self):
         """How a reader sees who published it, never inventing an outlet."""
-        if self.outlet:
-            return self.outlet
-        if self.byline:
-            return f"{self.byline} (outlet not stated)"
-        return f"“{self.title}” (outlet not stated)"
+        return reading.credit(self)
 
     def contains_verbatim(self, excerpt):
         """Whether the excerpt appears word for word in the full text (spacing aside)."""

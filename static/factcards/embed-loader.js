@@ -1,17 +1,18 @@
 /* factcards loader: turns <blockquote class="factcard"><a href=".../cards/SLUG/">…</a></blockquote>
-   into a responsive iframe (the blockquote stays as the no-JavaScript fallback), and resizes it
-   and any pasted <iframe data-factcard> to the card's height. */
+   into a responsive iframe (the blockquote stays as the no-JavaScript fallback, and goes once
+   the card has shown itself), and resizes it and any pasted <iframe data-factcard> to the
+   card's height. */
 (function () {
   "use strict";
   if (window.factcardsLoader) return window.factcardsLoader.scan();
   var frames = [];
 
-  function watch(iframe) {
+  function watch(iframe, quote) {
     if (iframe.getAttribute("data-factcard-watched")) return;
     var origin;
     try { origin = new URL(iframe.src, location.href).origin; } catch (e) { return; }
     iframe.setAttribute("data-factcard-watched", "1");
-    frames.push({ el: iframe, origin: origin });
+    frames.push({ el: iframe, origin: origin, quote: quote });
     // "*": before it loads, the frame is about:blank; the question carries nothing private.
     var ask = function () { iframe.contentWindow.postMessage("factcards:height?", "*"); };
     iframe.addEventListener("load", ask);
@@ -26,7 +27,14 @@
     var slug = (url.pathname.match(/\/cards\/([\w-]+)\/?$/) || [])[1];
     if (!slug) return;
     quote.setAttribute("data-factcard-ready", "1");
-    var iframe = document.createElement("iframe");
+    // An oEmbed answer pairs the quote with its own hidden frame: show that one. The quote
+    // goes once the card reports its height (it may have loaded before this script ran).
+    var iframe = quote.nextElementSibling;
+    if (iframe && iframe.tagName === "IFRAME" && iframe.getAttribute("data-factcard") === slug) {
+      iframe.hidden = false;
+      return watch(iframe, quote);
+    }
+    iframe = document.createElement("iframe");
     var theme = quote.getAttribute("data-theme");
     iframe.src = url.origin + "/embed/" + slug + "/" + (theme ? "?theme=" + encodeURIComponent(theme) : "");
     iframe.title = "Fact card: " + link.textContent.trim();
@@ -36,9 +44,8 @@
     iframe.style.border = "0";
     iframe.style.display = "block";
     iframe.style.height = "240px";
-    iframe.addEventListener("load", function () { quote.style.display = "none"; });
     quote.parentNode.insertBefore(iframe, quote.nextSibling);
-    watch(iframe);
+    watch(iframe, quote);
   }
 
   window.addEventListener("message", function (event) {
@@ -50,12 +57,15 @@
         var h = parseInt(sizes[key], 10);
         if (h > 0 && h < 20000) frame.el.style.height = h + "px";
       }
+      if (frame.quote) frame.quote.style.display = "none";
     });
   });
 
   function scan() {
     Array.prototype.forEach.call(document.querySelectorAll("blockquote.factcard"), upgrade);
-    Array.prototype.forEach.call(document.querySelectorAll("iframe[data-factcard]"), watch);
+    Array.prototype.forEach.call(document.querySelectorAll("iframe[data-factcard]"), function (el) {
+      watch(el);
+    });
   }
   window.factcardsLoader = { scan: scan };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", scan);
