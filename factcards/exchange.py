@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from rest_framework import serializers
 
+from . import reading
 from .models import (
     CONTENT_FIELDS,
     Citation,
@@ -322,7 +323,7 @@ def write_csv(cards, out, absolute_url):
             card.get_kind_display(),
             card.display_value(),
             ("Revision: " if card.is_revision else "") + card.get_status_display(),
-            "; ".join(card.outlets()),
+            "; ".join(reading.credits(card.citations.all())),
             card.published_at.date().isoformat() if card.published_at else "",
             absolute_url(card.get_absolute_url()) if on_record else "",
         ]

@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..embeds import retraction_notice
+from .. import reading
 from ..models import Citation, Correction, FactCard, Source
 
 
@@ -51,7 +51,9 @@ class CardSerializer(serializers.ModelSerializer):
     updated_at = serializers.DateTimeField(
         source="last_updated", help_text="When a revision was last published (else published_at)."
     )
-    source_summary = serializers.CharField()
+    source_summary = serializers.SerializerMethodField(
+        help_text="The sources in a line: '3 sources: The Moscow Times, AFP and …'."
+    )
     citations = CitationSerializer(many=True)
     corrections = CorrectionSerializer(many=True)
 
@@ -92,12 +94,15 @@ class CardSerializer(serializers.ModelSerializer):
         return self.context["request"].build_absolute_uri(card.get_absolute_url())
 
     def get_retracted(self, card) -> bool:
-        return card.status == FactCard.Status.RETRACTED
+        return card.is_retracted
 
     @extend_schema_field({"type": "string", "nullable": True})
     def get_retraction_notice(self, card):
         """The public note of a retracted card; null for a card that is not retracted."""
-        return retraction_notice(card)
+        return reading.retraction_notice(card)
+
+    def get_source_summary(self, card) -> str:
+        return reading.source_summary(card)
 
 
 class CitingCardSerializer(serializers.ModelSerializer):
@@ -120,7 +125,7 @@ class CitingCardSerializer(serializers.ModelSerializer):
         )
 
     def get_retracted(self, card) -> bool:
-        return card.status == FactCard.Status.RETRACTED
+        return card.is_retracted
 
 
 class SourceSerializer(serializers.ModelSerializer):
