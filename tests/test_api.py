@@ -323,6 +323,8 @@ def test_card_list_queries_do_not_grow_with_the_page_size(
     with django_assert_num_queries(10):
         response = client.get(CARDS, {"page_size": size, "topic": "t"})
     assert len(response.json()["results"]) == size
+    with django_assert_num_queries(1):  # kept until the next publication: the counter only
+        assert client.get(CARDS, {"page_size": size, "topic": "t"}).json() == response.json()
     with django_assert_num_queries(7):  # the next page: the choices come from the cache
         response = client.get(response.json()["next"])
     assert len(response.json()["results"]) == 1
@@ -333,9 +335,19 @@ def test_source_list_queries_do_not_grow_with_the_page_size(
     client, many_cards, django_assert_num_queries, size
 ):
     many_cards(size)
-    with django_assert_num_queries(2):  # the sources, the cards on record citing them
+    # The publication counter, the sources, the cards on record citing them.
+    with django_assert_num_queries(3):
         response = client.get(SOURCES, {"page_size": size})
     assert len(response.json()["results"]) == size
+
+
+def test_an_answer_kept_in_the_cache_changes_with_the_next_publication(client, newsroom, editor):
+    first = client.get(CARDS).json()
+    card = publish(FactCardFactory(statement="Just published."), editor)
+    assert client.get(CARDS).json()["results"][0]["slug"] == card.slug
+    assert len(client.get(CARDS).json()["results"]) == len(first["results"]) + 1
+    card.retract(editor, "Wrong.")
+    assert client.get(card_url(card.slug)).json()["retracted"] is True
 
 
 def test_a_client_walking_the_pages_misses_nothing_when_a_card_is_published_meanwhile(

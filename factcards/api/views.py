@@ -11,9 +11,11 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
 
 from ..filters import FactCardFilter
-from ..models import Citation, FactCard, Source
+from ..models import Citation, FactCard, Source, cached_by_publication
+from ..views import filtered_by
 from .pagination import KeysetCursorPagination
 from .serializers import CardSerializer, SourceSerializer
 
@@ -37,6 +39,19 @@ class StrictParameters:
                 else f"This endpoint takes: {', '.join(sorted(known)) or 'no parameters'}."
             )
             raise ValidationError({name: [f"Unknown parameter. {hint}"] for name in unknown})
+
+
+class PerPublication:
+    """Answers kept until the next publication, per URL (host and scheme shape the links
+    inside), as the public pages are: never stale, and a warm answer costs one query."""
+
+    def get(self, request, *args, **kwargs):
+        key = f"api:{filtered_by(request.build_absolute_uri())}"
+        parent = super()
+        data = cached_by_publication(
+            key, lambda: parent.get(request, *args, **kwargs).data, request
+        )
+        return Response(data)
 
 
 PARAMETER_ERRORS = OpenApiResponse(
@@ -78,7 +93,7 @@ def public_cards():
         ],
     )
 )
-class CardList(StrictParameters, generics.ListAPIView):
+class CardList(StrictParameters, PerPublication, generics.ListAPIView):
     """The cards the public list at / shows for the same query string, in the same order,
     with the same filters (one FilterSet serves both). Unknown parameters are a 400."""
 
@@ -110,7 +125,7 @@ class CardList(StrictParameters, generics.ListAPIView):
         },
     )
 )
-class CardDetail(StrictParameters, generics.RetrieveAPIView):
+class CardDetail(StrictParameters, PerPublication, generics.RetrieveAPIView):
     """A card on record by its slug: published, or retracted (flagged, with its notice).
     Drafts, cards in review and pending revisions are a 404."""
 
@@ -134,7 +149,7 @@ class CardDetail(StrictParameters, generics.RetrieveAPIView):
         responses={200: SourceSerializer(many=True), **ERRORS},
     )
 )
-class SourceList(StrictParameters, generics.ListAPIView):
+class SourceList(StrictParameters, PerPublication, generics.ListAPIView):
     """The sources cards on record cite, oldest first, each with the cards on record citing
     it (a source cited only by drafts is not listed)."""
 
