@@ -191,6 +191,15 @@ def test_a_second_import_of_the_same_file_adds_nothing_and_says_so(importer, tmp
     assert counts() == after_first
 
 
+def test_text_with_any_line_separator_in_it_arrives_whole(importer, tmp_path):
+    line = card_line("separators", context="One\u2028two\u0085three\nfour")
+    path = tmp_path / "cards.jsonl"
+    path.write_text("\ufeff" + json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    out, err = run_import(path, "rita")
+    assert out, err
+    assert FactCard.objects.get(slug="separators").context == "One\u2028two\u0085three\nfour"
+
+
 def test_imported_cards_are_drafts_of_the_importing_user_whatever_the_file_says(importer, tmp_path):
     line = card_line("claims", status="published", published_at="2024-01-01T00:00:00+00:00")
     line["created_by"] = "somebody-else"

@@ -79,11 +79,13 @@ class Command(BaseCommand):
         return user
 
     def read(self, file):
+        """The file's lines: split at newlines only (str.splitlines would also split at the
+        U+2028 or U+0085 a JSON string may hold), a byte order mark at the start allowed."""
         try:
             if file == "-":
-                return sys.stdin.read().splitlines()
-            with open(file, encoding="utf-8") as handle:
-                return handle.read().splitlines()
+                return sys.stdin.read().removeprefix("\ufeff").split("\n")
+            with open(file, encoding="utf-8-sig") as handle:
+                return handle.read().split("\n")
         except OSError as error:
             raise CommandError(f"Can't read {file}: {error.strerror}.") from error
         except UnicodeDecodeError as error:
