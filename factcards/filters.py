@@ -4,11 +4,11 @@ import django_filters
 import django_filters.fields
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
-from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils.functional import cached_property
 
 from . import search
-from .models import Citation, FactCard, Place, Source, Topic, cached_by_publication
+from .models import CardFacet, Citation, FactCard, Place, Topic, cached_by_publication, facets
 
 FACETS = ["kind", "topic", "place", "outlet"]
 
@@ -20,20 +20,9 @@ SORTS = [
 ]
 
 
-def tag_choices(model):
-    """(slug, name) of the topics or places that published cards carry."""
-    on_record = FactCard.topics.through if model is Topic else FactCard.places.through
-    column = on_record._meta.get_field(model.__name__.lower()).attname
-    used = on_record.objects.filter(factcard__status="published").values(column)
-    return list(model.objects.filter(pk__in=used).values_list("slug", "name"))
-
-
-def outlet_choices():
-    """Outlets and news agencies named by sources of published cards."""
-    cited = Citation.objects.filter(card__status="published").values("source")
-    pairs = Source.objects.filter(pk__in=cited).order_by().values_list("outlet", "byline")
-    names = {name for pair in pairs.distinct() for name in pair if name}
-    return [(name, name) for name in sorted(names)]
+def tag_choices(model, used):
+    """(slug, name) of the topics or places that published cards carry (`used`: slugs)."""
+    return list(model.objects.filter(slug__in=list(used)).values_list("slug", "name"))
 
 
 class OpenChoiceField(django_filters.fields.ChoiceField):
@@ -123,9 +112,9 @@ class FactCardFilter(django_filters.FilterSet):
         choices = cached_by_publication(
             "choices",
             lambda: {
-                "topic": tag_choices(Topic),
-                "place": tag_choices(Place),
-                "outlet": outlet_choices(),
+                "topic": tag_choices(Topic, self.kept_counts["topic"]),
+                "place": tag_choices(Place, self.kept_counts["place"]),
+                "outlet": [(name, name) for name in sorted(self.kept_counts["outlet"])],
             },
             self.request,
         )
@@ -147,11 +136,24 @@ class FactCardFilter(django_filters.FilterSet):
             queryset = self.filters[name].filter(queryset, value)
         return queryset
 
-    def facet_base(self, facet):
+    def chosen(self, leaving_out=None):
+        """The filters that narrow the list (the sort does not), less one facet's own."""
         data = dict(self.form.cleaned_data)
         data.pop("sort", None)
-        data.pop(facet, None)
-        return self.narrow(self.base, data).order_by().values("pk")
+        data.pop(leaving_out, None)
+        return {name: value for name, value in data.items() if value not in (None, "", False)}
+
+    def facet_base(self, facet):
+        return self.narrow(self.base, self.chosen(leaving_out=facet)).order_by().values("pk")
+
+    @cached_property
+    def kept_counts(self):
+        """Each option's published cards, as kept at every publication (one read)."""
+        return facets.kept_counts()
+
+    def published_total(self):
+        """How many cards the unfiltered list has: kept with the facets, no count needed."""
+        return sum(self.kept_counts["kind"].values())
 
     def search(self, queryset, name, value):
         """Every word (or a word it begins) in the statement, value, context or an excerpt;
@@ -182,47 +184,21 @@ class FactCardFilter(django_filters.FilterSet):
 
     def facets(self):
         """{facet: {option: cards}}, with "" for all options of the facet: how many cards
-        choosing each gives. A fixed number of grouped queries, however many options."""
+        choosing each gives. Where nothing but the facet itself is chosen, the counts kept
+        at each publication; otherwise one grouped query a facet over the cards' facets."""
         self.qs  # noqa: B018 - filters the queryset and keeps the facets' bases
-        kinds = dict(
-            FactCard.objects.filter(pk__in=self.facet_base("kind"))
-            .order_by()
-            .values_list("kind")
-            .annotate(n=Count("pk"))
-        )
-        counts = {"kind": {"": sum(kinds.values()), **kinds}}
-        for facet in ("topic", "place"):
-            base = self.facet_base(facet)
-            link = getattr(FactCard, f"{facet}s").through
-            tagged = dict(
-                link.objects.filter(factcard__in=base)
-                .values_list(f"{facet}__slug")
-                .annotate(n=Count("factcard"))
-                .order_by()
-            )
-            counts[facet] = {"": FactCard.objects.filter(pk__in=base).count(), **tagged}
-        base = self.facet_base("outlet")
-        counts["outlet"] = {
-            "": FactCard.objects.filter(pk__in=base).count(),
-            **outlet_counts(base),
-        }
+        counts = {}
+        for facet in FACETS:
+            if not self.chosen(leaving_out=facet):
+                options, total = self.kept_counts[facet], self.published_total()
+            else:
+                base = self.facet_base(facet)
+                options = dict(
+                    CardFacet.objects.filter(facet=facet, card__in=base)
+                    .values_list("option")
+                    .annotate(n=Count("pk"))
+                    .order_by()
+                )
+                total = FactCard.objects.filter(pk__in=base).count()
+            counts[facet] = {"": total, **options}
         return counts
-
-
-def outlet_counts(card_ids):
-    """{name: cards} for every outlet or agency the cards cite, in one grouped query: a name
-    may be one source's outlet and another's agency byline, and a card citing both counts
-    once."""
-    cards_sql, params = card_ids.query.sql_with_params()
-    named = (
-        "SELECT c.card_id, s.{column} AS name FROM factcards_citation c "
-        "JOIN factcards_source s ON s.id = c.source_id "
-        f"WHERE c.card_id IN ({cards_sql}) AND s.{{column}} <> ''"
-    )
-    sql = (
-        f"SELECT name, COUNT(DISTINCT card_id) FROM ({named.format(column='outlet')} "
-        f"UNION {named.format(column='byline')}) named GROUP BY name"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *params])
-        return dict(cursor.fetchall())

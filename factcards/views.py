@@ -36,7 +36,7 @@ def card_list(request):
     if valid:
         count, number, ids = cached_by_publication(
             f"list:{query}:{filtered_by(request.GET.get('page', ''))}",
-            lambda: page_of(filterset.qs, request.GET.get("page")),
+            lambda: page_of(filterset, request.GET.get("page")),
             request,
         )
     else:
@@ -102,9 +102,12 @@ def filtered_by(filterset_or_text):
     return hashlib.blake2b(repr(chosen).encode(), digest_size=12).hexdigest()
 
 
-def page_of(cards, number):
+def page_of(filterset, number):
     """(how many cards, which page, the ids on it): what the list remembers per publication."""
-    page = Paginator(cards, PAGE_SIZE).get_page(number)
+    paginator = Paginator(filterset.qs, PAGE_SIZE)
+    if not filterset.chosen():
+        paginator.count = filterset.published_total()  # kept with the facets: no COUNT(*)
+    page = paginator.get_page(number)
     return page.paginator.count, page.number, [card.pk for card in page.object_list]
 
 

@@ -11,6 +11,7 @@ from .cards import (
 )
 from .citations import Citation
 from .corrections import Correction
+from .facets import CardFacet, FacetCount
 from .fields import WebURLField, WebURLFormField, squash_space, web_url
 from .locking import EDITABLE, LOCKED, EditConflict, WorkflowError
 from .preferences import DeskPreference
@@ -25,12 +26,14 @@ __all__ = [
     "LOCKED",
     "REVISED_FIELDS",
     "SUBSTANCE_FIELDS",
+    "CardFacet",
     "Citation",
     "Correction",
     "DeskPreference",
     "EditConflict",
     "FactCard",
     "FactCardQuerySet",
+    "FacetCount",
     "Place",
     "Publication",
     "Source",

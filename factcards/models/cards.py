@@ -382,7 +382,7 @@ class FactCard(models.Model):
             if changed and step is None:
                 self.editors.add(author)
             if step in PUBLIC_STEPS:
-                Publication.bump()
+                Publication.bump(cards=[self.pk])
 
     def search_document(self):
         """The text search reads (see factcards.search): what the card says and quotes."""

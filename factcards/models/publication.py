@@ -23,10 +23,15 @@ class Publication(models.Model):
         return cls.objects.filter(pk=1).values_list("version", flat=True).first() or 0
 
     @classmethod
-    def bump(cls):
+    def bump(cls, cards=()):
+        """Readers may now see something new: `cards` (ids) are the cards that changed, whose
+        facets are brought up to date in the same transaction."""
+        from . import facets
+
         if not cls.objects.filter(pk=1).update(version=F("version") + 1):
             with transaction.atomic():
                 cls.objects.get_or_create(pk=1, defaults={"version": 1})
+        facets.refresh(cards)
 
 
 def publication_key(key, request=None):

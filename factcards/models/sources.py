@@ -142,8 +142,9 @@ class Source(models.Model):
                 [FactCard.editors.through(factcard_id=pk, user_id=author.pk) for pk in in_work],
                 ignore_conflicts=True,
             )
-            if cards.filter(status__in=LOCKED)._claim():
-                Publication.bump()
+            on_record = list(cards.filter(status__in=LOCKED).values_list("pk", flat=True))
+            if FactCard.objects.filter(pk__in=on_record)._claim():
+                Publication.bump(cards=on_record)
 
     def _require_author(self, author):
         """Refuse an author who may not change every card citing this source as it stands."""

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from factcards.models import Citation, FactCard, Place, Source, Topic
+from factcards.models import Citation, FactCard, Place, Publication, Source, Topic, facets
 
 SYLLABLES = [a + b for a in "bdfgklmnprstvz" for b in ("a", "e", "i", "o", "u", "ai", "or")]
 KINDS = ["figure"] * 5 + ["date"] * 3 + ["quote"] + ["document"]
@@ -73,6 +73,8 @@ class Command(BaseCommand):
             made = self.cards(rng, vocabulary, cards, author, editor)
             self.citations(rng, made, sources)
             self.tagging(rng, made, topics, places)
+            facets.recount()  # bulk inserts skip the publication step that keeps them
+            Publication.bump()
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # the planner's statistics, as after any bulk load
         probes = self.probe_words(set(vocabulary.words))
