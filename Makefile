@@ -8,6 +8,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The development default; a real server sets DJANGO_SECRET_KEY and leaves DEBUG off.
 export DJANGO_DEBUG ?= true
+# Links in the workflow's emails point at the server make run starts.
+export FACTCARDS_SITE_URL ?= http://$(HOST):$(PORT)
 
 # A working Python >= 3.12: PYTHON= if given, then python3.13, python3.12, python3, then pyenv's
 # installed versions (pyenv's shims exist even where they refuse to run, so each is tried).

@@ -4,11 +4,14 @@ The admin only asks: which steps to offer comes from factcards.workflow.steps_fo
 save and step goes through the model, which checks the database and decides.
 """
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation, IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.admin.views.main import ERROR_FLAG
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
@@ -16,7 +19,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
+from . import reading
 from .embeds import embed_codes
 from .exchange import write_csv
 from .models import (
@@ -32,7 +37,80 @@ from .models import (
 )
 from .models.locking import CONFLICT_MESSAGE, GONE_MESSAGE, LOCKED
 from .models.sources import SOURCE_FIELDS
-from .workflow import ASKS, STEPS, steps_for, take
+from .workflow import ASKS, STEPS, blockers, steps_for, take
+
+
+class ForgivingAutocomplete:
+    """Redraws a form whose autocomplete value was forged ("abc", an id past the column's
+    range) with the field's own error, instead of failing while it looks the value up."""
+
+    def optgroups(self, name, value, attr=None):
+        key = self.field.remote_field.model._meta.pk
+        return super().optgroups(name, [v for v in value if self.readable(key, v)], attr)
+
+    @staticmethod
+    def readable(key, value):
+        try:
+            key.run_validators(key.to_python(value))
+        except (ValidationError, TypeError, ValueError):
+            return False
+        return True
+
+
+class SafeAutocompleteSelect(ForgivingAutocomplete, AutocompleteSelect):
+    pass
+
+
+class InRangeChoiceField(forms.ModelChoiceField):
+    """An id the column can't hold (past 2⁶³) is not a choice: an error, not a crash."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not ForgivingAutocomplete.readable(
+            self.queryset.model._meta.pk, value
+        ):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class InRangeMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        key = self.queryset.model._meta.pk
+        for pk in value:
+            if not ForgivingAutocomplete.readable(key, pk):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
+class SafeAutocompleteSelectMultiple(ForgivingAutocomplete, AutocompleteSelectMultiple):
+    pass
+
+
+class SafeAutocompleteFields:
+    """autocomplete_fields drawn with the forgiving widgets."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault(
+                "widget",
+                SafeAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using")),
+            )
+            kwargs.setdefault("form_class", InRangeChoiceField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault(
+                "widget",
+                SafeAutocompleteSelectMultiple(
+                    db_field, self.admin_site, using=kwargs.get("using")
+                ),
+            )
+            kwargs.setdefault("form_class", InRangeMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 def may_edit(request, obj):
@@ -42,8 +120,23 @@ def may_edit(request, obj):
     return obj is None or obj.editable_by(request.user) or request.method == "POST"
 
 
+class ReadableChanges(HistoricalRecordContextHelper):
+    """A history list's changes as the desk reads values: '1,960', not '1960.0000'; '—'
+    for none, not 'None'."""
+
+    def prepare_delta_change_value(self, change, value):
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, Decimal):
+            return reading.format_number(value)
+        return super().prepare_delta_change_value(change, value)
+
+
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
     """History pages to read, never to write: simple-history's page would revert on POST."""
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableChanges(self.model, historical_record)
 
     def history_view(self, request, object_id, extra_context=None):
         if not is_id(self.model, object_id):
@@ -103,7 +196,7 @@ class StepForm(forms.Form):
             del self.fields["text"]
 
 
-class CitationInline(admin.StackedInline):
+class CitationInline(SafeAutocompleteFields, admin.StackedInline):
     model = Citation
     autocomplete_fields = ["source"]
     fields = [("source", "relation"), "excerpt", ("stated_value", "locator", "position")]
@@ -172,7 +265,7 @@ class SafeActionsMixin:
         return super().response_action(request, queryset, *args, **kwargs)
 
 
-class GuardedAdmin(SafeActionsMixin, ReadOnlyHistoryAdmin):
+class GuardedAdmin(SafeAutocompleteFields, SafeActionsMixin, ReadOnlyHistoryAdmin):
     """Change forms for objects with a version and an author rule (cards, sources)."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -208,6 +301,12 @@ class FactCardAdminForm(GuardedForm):
             "version": forms.HiddenInput,
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        value = self.initial.get("value")
+        if isinstance(value, Decimal):  # 1960, not the column's 1960.0000
+            self.initial["value"] = format(value.normalize(), "f")
+
 
 class SourceAdminForm(GuardedForm):
     same_source_anyway = forms.BooleanField(
@@ -238,6 +337,13 @@ class SourceAdminForm(GuardedForm):
         model = Source
         fields = [*SOURCE_FIELDS, "version"]
         widgets = {"version": forms.HiddenInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The text as pasted, blank lines and all: a save that only fixes a byline must not
+        # record a change to the full text.
+        if "full_text" in self.fields:
+            self.fields["full_text"].strip = False
 
 
 class MineFilter(admin.SimpleListFilter):
@@ -437,6 +543,11 @@ class FactCardAdmin(GuardedAdmin):
             context["preview_url"] = reverse("admin:factcards_factcard_preview", args=[card.pk])
             if card.status == FactCard.Status.DRAFT:
                 context["not_ready"] = list(card.missing_values().values())
+            if card.status in (FactCard.Status.DRAFT, FactCard.Status.IN_REVIEW):
+                lacking = context.get("not_ready", [])
+                context["before_publishing"] = [
+                    problem for problem in card.publication_errors() if problem not in lacking
+                ]
             if card.is_revision:
                 context["revision_diff"] = card.revision_diff()
             if card.status == FactCard.Status.PUBLISHED:
@@ -500,11 +611,9 @@ class FactCardAdmin(GuardedAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": f"{step.label}: {card}",
-            "cards": [card],
             "label": step.label,
             "form": form,
-            "refusal": step.refusal(card, request.user)
-            or (" ".join(card.publication_errors()) if action == "publish" else None),
+            "rows": [(card, blockers(card, action, request.user))],
             "card": card,
             "change_url": change_url,
             "revision_diff": card.revision_diff() if card.is_revision else None,
@@ -567,11 +676,13 @@ class FactCardAdmin(GuardedAdmin):
         form = StepForm(data, step=step, versioned=False)
         if form.is_bound and form.is_valid():
             return self.apply_step(request, queryset, action, form.cleaned_data.get("text", ""))
+        rows = [(card, blockers(card, action, request.user)) for card in queryset]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": step.label,
-            "cards": queryset,
+            "rows": rows,
+            "blocked": any(problems for _, problems in rows),
             "label": step.label,
             "action": action,
             "form": form,

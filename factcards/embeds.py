@@ -51,6 +51,7 @@ def render_key():
     digest = hashlib.sha256()
     for path in [TEMPLATE, STATIC / "embed.css", STATIC / "embed-child.js"]:
         digest.update(path.read_bytes())
+    digest.update(reading.site_name().encode())  # the embed, oEmbed and image name the site
     return digest.hexdigest()[:12]
 
 
@@ -200,7 +201,7 @@ def estimate_height(card, width):
     height = 30 + 18  # the frame of the card, its kind
     notice = reading.retraction_notice(card)
     if notice is not None:
-        height += 28 + block(f"Retracted Mmm 00, 0000: {notice}", 13, 1.45)
+        height += 28 + block(f"Retracted September 00, 0000: {notice}", 13, 1.45)
     height += 6 + block(card.statement, 18, 1.3, em=0.58)
     value = reading.display_value(card)
     if value:
@@ -216,9 +217,9 @@ def estimate_height(card, width):
             height += 8 + block(card.value_note, 13, 1.45)
     height += 32  # "Sources"
     for source in reading.sources(card):
-        height += 4 + block(f"{reading.credit(source)} (no link), Mmm 00, 0000", 15, 1.45)
+        height += 4 + block(f"{reading.credit(source)} (no link), September 00, 0000", 15, 1.45)
     for correction in card.correction_notes:
-        height += 10 + block(f"Corrected Mmm 00, 0000: {correction.note}", 13, 1.45)
+        height += 10 + block(f"Corrected September 00, 0000: {correction.note}", 13, 1.45)
     height += 12 + block(f"See the card and its quoted sources · {reading.site_name()}", 12, 1.45)
     return math.ceil(height) + 8
 

@@ -30,13 +30,20 @@ def desk_link(card):
     return settings.FACTCARDS_SITE_URL + reverse("admin:factcards_factcard_change", args=[card.pk])
 
 
+def one_line(text, length=150):
+    """A subject line: mail headers can't carry line breaks, and long ones get cut."""
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
 def messages_for(step, card, by, text):
     """[(subject, body, recipients)] for a step just taken: whom it concerns, and why."""
     statement = card.statement
+    subject = one_line(statement)
     if step == "submit":
         return [
             (
-                f"Review requested: {statement}",
+                f"Review requested: {subject}",
                 f"{by} submitted this card for review:\n\n{statement}\n\n{desk_link(card)}",
                 list(editors(excluding=by)),
             )
@@ -47,7 +54,7 @@ def messages_for(step, card, by, text):
     if step == "return_to_draft":
         return [
             (
-                f"Returned to you: {statement}",
+                f"Returned to you: {subject}",
                 f"{by} returned your card with this comment:\n\n{text}\n\n{desk_link(card)}",
                 [author],
             )
@@ -55,15 +62,29 @@ def messages_for(step, card, by, text):
     if step == "publish":
         target = card.revision_of or card
         link = settings.FACTCARDS_SITE_URL + target.get_absolute_url()
-        done = "published your revision of" if card.revision_of_id else "published your card"
-        mails = [(f"Published: {statement}", f"{by} {done}:\n\n{statement}\n\n{link}", [author])]
-        if target.created_by not in (author, by):  # a correction of someone else's card
-            body = f"{by} published a correction of your card:\n\n{statement}\n\n{link}"
-            mails.append((f"Corrected: {statement}", body, [target.created_by]))
+        note = card.correction_note.strip() if card.revision_of_id else ""
+        if not card.revision_of_id:
+            done, title = "published your card", "Published"
+        elif note:
+            done, title = (
+                "published your revision of this card, with a public correction",
+                ("Corrected"),
+            )
+        else:
+            done, title = (
+                "published your revision of this card (no correction was needed)",
+                ("Updated"),
+            )
+        said = f"\n\nThe public correction: {note}" if note else ""
+        mails = [(f"{title}: {subject}", f"{by} {done}:\n\n{statement}{said}\n\n{link}", [author])]
+        if target.created_by not in (author, by):  # a revision of someone else's card
+            what = "published a correction of" if note else "published a revision of"
+            body = f"{by} {what} your card:\n\n{statement}{said}\n\n{link}"
+            mails.append((f"{title}: {subject}", body, [target.created_by]))
         return mails
     if step == "retract":
         body = f"{by} retracted your card:\n\n{statement}\n\nThe public notice: {text}"
-        return [(f"Retracted: {statement}", body, [author])]
+        return [(f"Retracted: {subject}", body, [author])]
     return []
 
 

@@ -69,23 +69,22 @@ def publisher(source):
     return source.outlet or source.byline
 
 
-def credit(source):
-    """A source in a few words, where no title follows: 'AFP', 'Jane Doe (outlet not stated)'."""
-    if source.outlet:
-        return source.outlet
-    if source.byline:
-        return f"{source.byline} (outlet not stated)"
-    return f"“{source.title}” (outlet not stated)"
-
-
 def full_credit(source):
-    """A source where its title follows: 'The Moscow Times (AFP)', 'Jane Doe · outlet not
-    stated', 'Outlet not stated'."""
+    """Who published a source, where its title follows: 'The Moscow Times (AFP)',
+    'AFP (outlet not stated)', 'Outlet not stated'."""
     if source.outlet:
         return f"{source.outlet} ({source.byline})" if source.byline else source.outlet
     if source.byline:
-        return f"{source.byline} · outlet not stated"
+        return f"{source.byline} (outlet not stated)"
     return "Outlet not stated"
+
+
+def credit(source):
+    """Who published a source, where nothing else names it: as full_credit, and the title
+    when neither outlet nor byline is known."""
+    if source.outlet or source.byline:
+        return full_credit(source)
+    return f"“{source.title}” (outlet not stated)"
 
 
 def sources(card):

@@ -57,7 +57,7 @@ def render_share_image(card):
         draw.rectangle([0, 0, 16, HEIGHT], fill=ALERT)
         draw.text((MARGIN, y - 8), "RETRACTED", font=font(72), fill=ALERT)
         y += 84
-        label = "This claim was withdrawn: " + card.get_kind_display().lower()
+        label = "This card was withdrawn. What it said:"
         draw.text((MARGIN, y), label, font=font(26), fill=MUTED)
         y += 44
     else:

@@ -188,7 +188,7 @@ class Step:
     def refusal(self, card, user):
         """Why this user can't take this step on this card now, or None."""
         if card.status not in self.sources:
-            return f"Can't {self.verb} a card that is {card.get_status_display().lower()}."
+            return f"Can't {self.verb} a card that is {card.status_phrase}."
         return self.who(card, user)
 
 
@@ -219,6 +219,23 @@ STEPS = {
 }  # fmt: skip
 
 
+# What a card must have for a step, beyond who may take it (the steps' own checks say the same).
+READINESS = {
+    "submit": lambda card: list(card.missing_values().values()),
+    "publish": lambda card: card.publication_errors(),
+}
+
+
+def blockers(card, name, user):
+    """Everything that stops this user taking this step on this card now, all at once: what
+    the admin lists before it offers the button."""
+    step = STEPS[name]
+    problems = [step.refusal(card, user)]
+    if card.status in step.sources:
+        problems += READINESS.get(name, lambda card: [])(card)
+    return [problem for problem in problems if problem]
+
+
 def steps_for(card, user):
     """The steps this user may take on this card now: what the admin offers."""
     return [step for step in STEPS.values() if step.refusal(card, user) is None]
@@ -228,6 +245,10 @@ def take(card, name, user, text=""):
     """Take one step on one card, as `user`; returns the card to show next."""
     step = STEPS[name]
     text = (text or "").strip()
+    # Who may not take it at all hears that first, whatever else changed meanwhile.
+    problem = step.who(card, user)
+    if problem:
+        raise WorkflowError(problem, code="not_allowed")
     with transaction.atomic():
         # Lock the row as this copy knows it: a card changed or moved on since it was loaded
         # matches nothing, and the second of two simultaneous steps waits here, then fails.
@@ -249,4 +270,4 @@ def take(card, name, user, text=""):
     return result or card
 
 
-__all__ = ["ASKS", "STEPS", "Step", "steps_for", "take"]
+__all__ = ["ASKS", "STEPS", "Step", "blockers", "steps_for", "take"]

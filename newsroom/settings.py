@@ -190,7 +190,10 @@ MAILERS = {
         else {},
     }
 }
-DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_EMAIL_FROM", "factcards <factcards@localhost>")
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DJANGO_EMAIL_FROM",
+    f"{os.environ.get('FACTCARDS_SITE_NAME', 'factcards')} <factcards@localhost>",
+)
 
 # --- factcards -------------------------------------------------------------------------------
 # The site's address for links in emails (pages answering a request use the request's own).

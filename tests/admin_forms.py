@@ -71,3 +71,14 @@ def change_form_data(response, **changes):
         data[f"{formset.prefix}-TOTAL_FORMS"] = str(formset.initial_form_count())
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
+
+
+def source_form_data(source, **changes):
+    """What the source change form sends back for `source`, with these changes."""
+    from django.forms.models import model_to_dict
+
+    from factcards.admin import SourceAdmin
+
+    fields = [name for _, section in SourceAdmin.fieldsets for name in section["fields"]]
+    data = model_to_dict(source, fields=[*fields, "version"])  # the form's hidden lock token
+    return {**{key: "" if value is None else value for key, value in data.items()}, **changes}

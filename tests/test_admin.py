@@ -262,6 +262,8 @@ def test_a_half_finished_draft_saves_and_lists_what_it_lacks(client, reporter):
     page = client.get(change_url(card)).content.decode()
     assert "Not ready to submit" in page
     assert "A quote needs its speaker." in page
+    assert "Before it can be published" in page
+    assert "at least one supporting citation" in page
 
 
 def test_bulk_publish_asks_for_confirmation_first(client, in_review, editor):
@@ -297,3 +299,40 @@ def test_a_card_saved_without_a_slug_gets_a_short_one_from_its_statement(client,
         "nearly-2000-russian-peacekeepers-stationed-region",
         "nearly-2000-russian-peacekeepers-stationed-region-2",
     ]
+
+
+def test_the_publish_page_lists_every_blocker_at_once_and_offers_no_button(
+    client, reporter, editor
+):
+    card = FactCardFactory(created_by=reporter, citations=0)
+    card.context = "An editor's touch."
+    card.save(by=editor)
+    card.submit(reporter)
+    client.force_login(editor)
+    page = client.get(step_url(card, "publish")).content.decode()
+    assert "four-eyes rule" in page
+    assert "supporting citation with a verbatim excerpt" in page
+    assert 'type="submit" value="Publish"' not in page
+
+
+def test_the_submit_page_says_what_a_draft_lacks_before_the_button(client, reporter):
+    card = FactCardFactory(created_by=reporter, value=None)
+    client.force_login(reporter)
+    page = client.get(step_url(card, "submit")).content.decode()
+    assert "A figure needs its number." in page
+    assert 'value="Submit for review"' not in page
+
+
+def test_bulk_publish_asks_first_with_each_cards_blockers(client, reporter, editor):
+    ready = FactCardFactory(created_by=reporter, statement="A card ready to go.")
+    bare = FactCardFactory(created_by=reporter, statement="A card with no source.", citations=0)
+    for card in (ready, bare):
+        card.submit(reporter)
+    client.force_login(editor)
+    data = {"action": "publish", ACTION_CHECKBOX_NAME: [ready.pk, bare.pk]}
+    page = client.post(CHANGELIST, data).content.decode()
+    blocked = page.split("A card with no source.", 1)[1].split("</li>", 2)
+    assert "supporting citation" in blocked[0] + blocked[1]
+    assert "supporting citation" not in page.split("A card ready to go.", 1)[1].split("</li>")[0]
+    assert "will be left as they are" in page
+    assert status_of(ready) == status_of(bare) == "in_review"  # nothing happened yet

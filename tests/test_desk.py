@@ -134,3 +134,31 @@ def test_the_preview_styles_the_card_and_leaves_the_desk_as_it_is(
     assert page.evaluate(look) == desk
     radius = page.locator("article.card").evaluate("el => getComputedStyle(el).borderRadius")
     assert radius == "10px"  # the card itself keeps the public look
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_preview_shows_the_card_as_its_public_page_does(page, live_server, editorial_groups):
+    """Headings, value, excerpts, credits: the same type and colours in the desk's preview as
+    on the public card page (the desk's own styles for h1, blockquote, lists don't reach it)."""
+    from .factories import CitationFactory, publish
+
+    UserFactory(username="eve", group="Editors")
+    card = FactCardFactory(citations=0, context="Deployed under the November 2020 statement.")
+    CitationFactory(card=card)
+    card = publish(card)
+    look = """() => [...document.querySelectorAll(
+        "article.card h1, article.card .card-value, article.card .card-kind, " +
+        "article.card .card-context, article.card h2, article.card blockquote, " +
+        "article.card .citation-source, article.card li, article.card a")].map((el) => {
+            const s = getComputedStyle(el);
+            return [el.tagName, s.fontWeight, s.fontSize, s.fontFamily, s.color,
+                    s.backgroundColor, s.borderLeftWidth, s.paddingLeft, s.listStyleType,
+                    s.textTransform].join(" | ");
+        })"""
+    page.emulate_media(color_scheme="light")
+    page.goto(live_server.url + card.get_absolute_url())
+    public = page.evaluate(look)
+    sign_in(page, live_server, "eve")
+    page.goto(f"{live_server.url}{reverse('admin:factcards_factcard_preview', args=[card.pk])}")
+    assert page.evaluate(look) == public

@@ -10,7 +10,7 @@ from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import reverse
 
-from factcards.admin import FactCardAdminForm, SourceAdmin
+from factcards.admin import FactCardAdminForm
 from factcards.models import Citation, Correction, EditConflict, FactCard, WorkflowError
 
 from .admin_forms import (
@@ -20,6 +20,7 @@ from .admin_forms import (
     confirm,
     messages_of,
     new_card_form,
+    source_form_data,
     step_url,
 )
 from .factories import (
@@ -253,12 +254,6 @@ def test_reporter_cannot_change_a_source_cited_by_a_published_card(published, ot
         source.save(by=other_reporter)
     assert refused.value.code == "source_locked"
     assert type(source).objects.get(pk=source.pk).title == title
-
-
-def source_form_data(source, **changes):
-    fields = [name for _, section in SourceAdmin.fieldsets for name in section["fields"]]
-    data = model_to_dict(source, fields=[*fields, "version"])  # the form's hidden lock token
-    return {**{key: "" if value is None else value for key, value in data.items()}, **changes}
 
 
 def test_reporter_cannot_change_a_cited_source_in_the_admin(no_raise, published, other_reporter):
@@ -648,3 +643,26 @@ def test_a_source_saved_while_a_revision_citing_it_is_approved_never_crashes(
     assert type(source).objects.get(pk=source.pk).title == "A corrected headline" or (
         "refused" in outcomes
     )
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"topics": ["abc"]},
+        {"topics": ["99999", "abc"]},
+        {"places": [str(2**70)]},
+        {
+            "citations-TOTAL_FORMS": "1",
+            "citations-0-source": "abc",
+            "citations-0-relation": "supports",
+            "citations-0-excerpt": "Nearly 2,000 peacekeepers.",
+        },
+    ],
+)
+def test_forged_autocomplete_values_are_a_form_error_not_a_crash(no_raise, reporter, forged):
+    no_raise.force_login(reporter)
+    data = new_card_form(statement="A card with a forged choice.", slug="forged", **forged)
+    response = no_raise.post(reverse("admin:factcards_factcard_add"), data)
+    assert response.status_code == 200
+    assert 'class="errornote"' in response.content.decode()
+    assert not FactCard.objects.filter(slug="forged").exists()

@@ -114,6 +114,29 @@ def test_a_correction_tells_the_published_cards_author_too(db, django_capture_on
     mail.outbox.clear()
     sent = mailed(django_capture_on_commit_callbacks, lambda: revision.publish(editor))
     assert sorted((s, to) for s, to, _ in sent) == [
+        ("Corrected: 1,960 peacekeepers.", ["ed@example.org"]),
         ("Corrected: 1,960 peacekeepers.", ["rita@example.org"]),
-        ("Published: 1,960 peacekeepers.", ["ed@example.org"]),
     ]
+    assert all("The public correction: The agreements give 1,960." in body for *_, body in sent)
+
+
+def test_a_revision_without_a_correction_is_not_called_one(db, django_capture_on_commit_callbacks):
+    reporter, editor, other = people(db)
+    card = FactCardFactory(created_by=reporter, statement="Nearly 2,000 peacekeepers.")
+    card.submit(reporter)
+    card.publish(editor)
+    revision = card.start_revision(other)
+    revision.context = "Deployed under the November 2020 statement."
+    revision.save(by=other)
+    revision.submit(other)
+    mail.outbox.clear()
+    sent = mailed(django_capture_on_commit_callbacks, lambda: revision.publish(editor))
+    assert sorted(s for s, _, _ in sent) == ["Updated: Nearly 2,000 peacekeepers."] * 2
+    assert not any("correction of" in body for *_, body in sent)
+
+
+def test_a_statement_on_two_lines_still_reaches_the_editors(db, django_capture_on_commit_callbacks):
+    reporter, _, _ = people(db)
+    card = FactCardFactory(created_by=reporter, statement="Line one of the fact\nand line two.")
+    sent = mailed(django_capture_on_commit_callbacks, lambda: card.submit(reporter))
+    assert [s for s, _, _ in sent] == ["Review requested: Line one of the fact and line two."]

@@ -44,7 +44,7 @@ def test_a_source_with_only_a_byline_is_never_called_an_outlet(client):
     page = client.get(card.get_absolute_url()).content.decode()
     embed = client.get(reverse("card_embed", args=["bylined"])).content.decode()
     listing = client.get("/").content.decode()
-    assert "Jane Doe · outlet not stated" in page  # beside the source's title
+    assert "Jane Doe (outlet not stated)" in page  # beside the source's title
     assert "Ann Roe (outlet not stated)" in page  # in the disagreement, alone
     assert "Ann Roe (outlet not stated)" in embed
     assert "2 sources: Jane Doe and Ann Roe" in listing
@@ -69,3 +69,13 @@ def test_a_retracted_card_travels_with_its_retraction_first(client, other_editor
     assert answer["title"].startswith("Retracted: ")
     assert "<strong>Retracted:</strong> The agency withdrew its report." in answer["html"]
     assert '<meta name="description" content="Retracted: ' in page
+
+
+def test_a_source_reads_the_same_on_the_card_page_and_in_the_embed(client):
+    card = FactCardFactory(slug="credited", citations=0)
+    CitationFactory(card=card, source=SourceFactory(outlet="The Moscow Times", byline="AFP"))
+    publish(card)
+    page = client.get(card.get_absolute_url()).content.decode()
+    embed = client.get(reverse("card_embed", args=["credited"])).content.decode()
+    assert "The Moscow Times (AFP)" in page
+    assert "The Moscow Times (AFP)" in embed

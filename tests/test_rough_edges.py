@@ -8,7 +8,7 @@ from django.urls import reverse
 from factcards.models import FactCard
 
 from .admin_forms import change_url
-from .factories import published_card
+from .factories import UserFactory, published_card
 
 
 def oembed(client, url, **params):
@@ -114,3 +114,63 @@ def test_a_retracted_cards_share_image_leads_with_the_retraction(client, db, oth
     card.retract(other_editor, "The figure was misattributed.")
     assert alert_pixels("standing") == 0
     assert alert_pixels("withdrawn") > 1000  # "RETRACTED", large, in the alert colour
+
+
+def test_the_history_list_names_columns_and_values_as_the_desk_does(client, db, editor):
+    from .factories import FactCardFactory
+
+    card = FactCardFactory(value=None, created_by=editor)
+    card.value = 1960
+    card.save(by=editor)
+    card.submit(editor)
+    comment = "Cite the agreement itself. " * 8 + "The end of a long comment."
+    card.return_to_draft(UserFactory(group="Editors"), comment)
+    client.force_login(editor)
+    page = client.get(f"/admin/factcards/factcard/{card.pk}/history/").content.decode()
+    assert "STATUS_OF_VERSION" not in page.upper().replace("STATUS OF VERSION", "")
+    assert "status_of_version" not in page
+    assert "1960.0000" not in page and "1,960" in page
+    assert "None" not in page
+    assert "The end of a long comment." in page  # the whole comment, not 100 characters
+
+
+def test_a_statement_in_cyrillic_gets_an_address_of_its_words(db):
+    from .factories import FactCardFactory
+
+    card = FactCardFactory(slug="", statement="Путин и Алиев договорились о выводе миротворцев.")
+    assert card.slug == "putin-i-aliev-dogovorilis-o-vyvode"  # six words, as for English
+
+
+def test_the_value_field_shows_the_number_as_typed(client, db, reporter):
+    from .factories import FactCardFactory
+
+    card = FactCardFactory(created_by=reporter, value=1960)
+    client.force_login(reporter)
+    page = client.get(f"/admin/factcards/factcard/{card.pk}/change/").content.decode()
+    assert 'name="value" value="1960"' in page
+
+
+def test_renaming_the_site_gives_embeds_a_new_etag(client, db, settings):
+    from factcards.embeds import render_key
+
+    published_card(slug="contingent")
+    before = client.get("/embed/contingent/")["ETag"]
+    settings.FACTCARDS_SITE_NAME = "Karabakh Desk"
+    render_key.cache_clear()
+    try:
+        assert client.get("/embed/contingent/")["ETag"] != before
+    finally:
+        render_key.cache_clear()
+
+
+def test_a_source_saved_for_its_byline_keeps_its_full_text_as_pasted(client, db, editor):
+    from factcards.models import Source
+
+    from .admin_forms import source_form_data
+    from .factories import SourceFactory
+
+    source = SourceFactory(full_text="\n\nThe article's text.\n")
+    client.force_login(editor)
+    data = source_form_data(source, byline="AFP")
+    assert client.post(f"/admin/factcards/source/{source.pk}/change/", data).status_code == 302
+    assert Source.objects.get(pk=source.pk).full_text == "\n\nThe article's text.\n"

@@ -18,10 +18,24 @@ ADD = reverse("admin:factcards_source_add")
         "https://www.example.org/world/peacekeepers/",
         "https://EXAMPLE.org/world/peacekeepers?utm_source=tw&utm_medium=social",
         "https://example.org/world/peacekeepers#comments",
+        "https://example.org:443/world/peacekeepers",
+        "http://example.org:80/world/peacekeepers",
     ],
 )
 def test_links_to_one_article_share_a_key(variant):
     assert link_key(variant) == link_key("https://example.org/world/peacekeepers")
+
+
+def test_another_port_is_another_site():
+    assert link_key("https://example.org:8443/a") != link_key("https://example.org/a")
+
+
+def test_the_same_headline_with_other_spacing_is_the_same_source(db):
+    from factcards.models import Source
+
+    SourceFactory(outlet="AFP", title="Nagorno-Karabakh, Kremlin Confirms", url="")
+    twin = Source(outlet="AFP ", title="Nagorno-Karabakh,  Kremlin Confirms", url="")
+    assert twin.duplicates().exists()
 
 
 def test_a_different_article_keeps_its_own_key():

@@ -210,14 +210,21 @@ def excerpt_error(excerpt):
 )
 def test_an_excerpt_differing_only_in_punctuation_is_offered_the_sources_exact_words(typed):
     message = excerpt_error(typed)
-    assert "Only punctuation or spacing differs" in message
-    exact = message.split("The source's exact words are: “", 1)[1].rstrip("”")
-    assert exact in ARTICLE
+    assert "Only punctuation or spacing differ" in message
+    exact = message.split("the source's exact words, which are: ", 1)[1]
+    assert exact in ARTICLE  # nothing around them to strip before pasting
+
+
+@pytest.mark.django_db
+def test_an_excerpt_differing_in_capitals_says_so_and_offers_the_exact_words():
+    message = excerpt_error("russia's peacekeepers — 1,960 MILITARY personnel")
+    assert "Only capitals, punctuation or spacing differ" in message
+    assert message.endswith("Russia’s peacekeepers — 1,960 military personnel")
 
 
 @pytest.mark.django_db
 def test_an_excerpt_that_says_something_else_is_shown_where_it_departs():
     message = excerpt_error("Russia’s peacekeepers — 2,000 soldiers — began leaving")
-    assert "follows the source up to “…russia's peacekeepers - ”" in message
+    assert "follows the source up to “…Russia’s peacekeepers — ”" in message  # as written
     assert "you typed “2,000 soldiers" in message
     assert "the source has “1,960 military personnel" in message

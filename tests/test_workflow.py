@@ -411,3 +411,19 @@ def test_a_save_that_changes_nothing_still_needs_someone_allowed_to_edit(draft, 
     with pytest.raises(WorkflowError, match="Say who makes this change"):
         reload(draft).save()
     assert reload(draft).version == draft.version
+
+
+def test_someone_who_may_never_take_a_step_hears_that_even_on_a_stale_copy(
+    in_review, editor, other_reporter
+):
+    stale = reload(in_review)
+    in_review.return_to_draft(editor, "Needs a second source.")
+    with pytest.raises(WorkflowError, match="Only editors"):
+        stale.publish(other_reporter)
+
+
+def test_a_step_someone_else_took_first_says_where_the_card_is_now(in_review, editor, reporter):
+    stale = reload(in_review)
+    in_review.return_to_draft(editor, "Needs a second source.")
+    with pytest.raises(EditConflict, match="it is a draft now"):
+        stale.return_to_draft(editor, "Twice.")

@@ -8,6 +8,7 @@ load, API) can change a locked card or overwrite someone else's save.
 
 from decimal import Decimal
 
+from anyascii import anyascii
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -421,7 +422,7 @@ class FactCard(models.Model):
                 "You can no longer edit this card: it is %(status)s, and a published card "
                 "never changes in place. Propose a revision. Nothing was saved.",
                 code="published_locked",
-                params={"status": self.get_status_display().lower()},
+                params={"status": self.status_phrase},
             )
         if not self.editable_by(author):
             raise WorkflowError(
@@ -429,7 +430,7 @@ class FactCard(models.Model):
                 "change it now. Nothing was saved.",
                 code="not_editable",
                 params={
-                    "status": self.get_status_display().lower(),
+                    "status": self.status_phrase,
                     "who": "its author and editors"
                     if self.status == self.Status.DRAFT
                     else "editors",
@@ -441,6 +442,18 @@ class FactCard(models.Model):
         stored = FactCard.objects.filter(pk=self.pk).values("version", "status", "slug").first()
         if stored is None:
             return EditConflict(GONE_MESSAGE, code="gone")
+        now = STATUS_PHRASES[stored["status"]]
+        if (
+            doing != "change"
+            and stored["status"] not in allowed
+            and stored["status"] != self.status
+        ):
+            return EditConflict(
+                "Can't %(doing)s this card: it is %(status)s now (someone took a step on it "
+                "after you opened it). Nothing was done.",
+                code="conflict",
+                params={"doing": doing, "status": now},
+            )
         if stored["version"] != self.version:
             return EditConflict(CONFLICT_MESSAGE, code="conflict")
         if doing == "change" and stored["status"] in LOCKED:
@@ -453,7 +466,7 @@ class FactCard(models.Model):
         return WorkflowError(
             "Can't %(doing)s a card that is %(status)s.",
             code="wrong_status",
-            params={"doing": doing, "status": self.Status(stored["status"]).label.lower()},
+            params={"doing": doing, "status": now},
         )
 
     def delete(self, *args, **kwargs):
@@ -465,6 +478,11 @@ class FactCard(models.Model):
         return super().delete(*args, **kwargs)
 
     # --- what a card says -------------------------------------------------------------
+
+    @property
+    def status_phrase(self):
+        """The status as a sentence says it: 'a draft', 'in review', 'published'."""
+        return STATUS_PHRASES[self.status]
 
     @property
     def is_revision(self):
@@ -648,6 +666,13 @@ class FactCard(models.Model):
         return rows
 
 
+STATUS_PHRASES = {
+    "draft": "a draft",
+    "in_review": "in review",
+    "published": "published",
+    "retracted": "retracted",
+}
+
 # Words that carry no meaning in an address.
 FILLER = set(
     "a an the of in on at to for from by with and or but as is are was were be been had has "
@@ -658,7 +683,8 @@ FILLER = set(
 
 def short_slug(statement, words=6):
     """A card's address from a few meaningful words of its statement, unique among cards."""
-    meaningful = [w for w in slugify(statement).split("-") if w and w not in FILLER]
+    # Russian, Armenian, Azerbaijani… spelt in Latin letters: an address made of words.
+    meaningful = [w for w in slugify(anyascii(statement)).split("-") if w and w not in FILLER]
     base = "-".join(meaningful[:words])[:60].strip("-") or "card"
     slug, n = base, 1
     while FactCard.objects.filter(slug=slug).exists():

@@ -45,13 +45,13 @@ TYPED_FOR = {
 }
 
 
-def typed_form(text):
-    """`text` as typed on a keyboard (lower case, plain punctuation, single spaces), and for
-    each of its characters the index of the original character it came from."""
+def typed_form(text, fold_case=False):
+    """`text` as typed on a keyboard (plain punctuation, single spaces; lower case too with
+    fold_case), and for each of its characters the index of the original it came from."""
     chars, origin = [], []
     for index, char in enumerate(text):
-        typed = " " if char.isspace() else TYPED_FOR.get(char, char).lower()
-        for piece in typed:
+        typed = " " if char.isspace() else TYPED_FOR.get(char, char)
+        for piece in typed.lower() if fold_case else typed:
             if piece == " " and (not chars or chars[-1] == " "):
                 continue
             chars.append(piece)
@@ -61,19 +61,26 @@ def typed_form(text):
 
 def verbatim_problem(excerpt, text):
     """Why `excerpt` is not word for word in `text`, for the person who typed it (None when
-    it is): the source's exact words when only punctuation or spacing differ, else where the
-    two part."""
+    it is): the source's exact words when only punctuation, spacing or capitals differ, else
+    where the two part, in the source's own characters."""
     if squash_space(excerpt) in squash_space(text):
         return None
-    typed, _ = typed_form(excerpt.strip())
-    source, origin = typed_form(text)
-    start = source.find(typed)
-    if typed and start >= 0:
-        exact = text[origin[start] : origin[start + len(typed) - 1] + 1]
-        return (
-            "Only punctuation or spacing differs from the source (a hyphen for a dash, "
-            f"straight quotes for curly ones…). The source's exact words are: “{exact}”"
-        )
+    excerpt = excerpt.strip()
+    for fold_case, what in [
+        (False, "punctuation or spacing"),
+        (True, "capitals, punctuation or spacing"),
+    ]:
+        typed, _ = typed_form(excerpt, fold_case)
+        source, origin = typed_form(text, fold_case)
+        start = source.find(typed)
+        if typed and start >= 0:
+            exact = text[origin[start] : origin[start + len(typed) - 1] + 1]
+            return (
+                f"Only {what} differ from the source (a hyphen for a dash, straight quotes for "
+                f"curly ones…). Use the source's exact words, which are: {exact}"
+            )
+    typed, typed_origin = typed_form(excerpt, True)
+    source, origin = typed_form(text, True)
     matched = 0
     while matched < len(typed) and typed[: matched + 1] in source:
         matched += 1
@@ -83,14 +90,14 @@ def verbatim_problem(excerpt, text):
             "exactly, without paraphrase."
         )
     at = source.find(typed[:matched]) + matched
-    before, yours, theirs = (
-        typed[max(0, matched - 30) : matched],
-        typed[matched : matched + 25],
-        source[at : at + 25],
-    )
+    # Back to the characters as written: the source's (an em dash stays one), and yours.
+    theirs_at = origin[at] if at < len(origin) else len(text)
+    yours_at = typed_origin[matched] if matched < len(typed_origin) else len(excerpt)
+    before = text[max(0, theirs_at - 30) : theirs_at]
     return (
-        f"This excerpt follows the source up to “…{before}”, then you typed “{yours}” where "
-        f"the source has “{theirs}”. Copy it exactly, without paraphrase."
+        f"This excerpt follows the source up to “…{before}”, then you typed "
+        f"“{excerpt[yours_at : yours_at + 25]}” where the source has "
+        f"“{text[theirs_at : theirs_at + 25]}”. Copy it exactly, without paraphrase."
     )
 
 
@@ -107,6 +114,7 @@ def link_key(url):
         return ""
     parts = urlsplit(url.strip())
     host = parts.netloc.lower().removeprefix("www.")
+    host = host.removesuffix({"http": ":80", "https": ":443"}.get(parts.scheme.lower(), "\0"))
     query = [
         (key, value)
         for key, value in parse_qsl(parts.query, keep_blank_values=True)

@@ -181,7 +181,9 @@ class Source(models.Model):
     def duplicates(self):
         """Sources already stored that are probably this one: the same article's link, or the
         same headline from the same outlet."""
-        same = models.Q(title__iexact=self.title.strip(), outlet__iexact=self.outlet.strip())
+        same = models.Q(
+            title__iexact=squash_space(self.title), outlet__iexact=squash_space(self.outlet)
+        )
         key = link_key(self.url)
         if key:
             same |= models.Q(link_key=key)

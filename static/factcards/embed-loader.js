@@ -32,6 +32,8 @@
     var iframe = quote.nextElementSibling;
     if (iframe && iframe.tagName === "IFRAME" && iframe.getAttribute("data-factcard") === slug) {
       iframe.hidden = false;
+      iframe.style.width = "100%"; // its width attribute is oEmbed's; the page may be narrower
+      iframe.style.maxWidth = iframe.getAttribute("width") + "px";
       return watch(iframe, quote);
     }
     iframe = document.createElement("iframe");
