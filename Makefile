@@ -19,11 +19,15 @@ PYTHON ?= $(shell \
       "$$c" -c 'import sys; print(sys.executable)'; break; fi; \
   done)
 
-.PHONY: help run test lint admin demo migrate bench bench-pages clean check-python
+.PHONY: help run test lint admin demo migrate bench bench-pages clean check-python serve backup restore
 
 help:
 	@echo "make run    set up .venv, the SQLite database and the demo data; serve http://$(HOST):$(PORT)"
+	@echo "            (and run the task worker beside it)"
 	@echo "make test   ruff and the whole test suite (browser tests need Debian's chromium)"
+	@echo "make serve  production: migrate, collectstatic, gunicorn with DEBUG off (needs DJANGO_SECRET_KEY)"
+	@echo "make backup  back the database up while the site runs (BACKUP=file to name the file)"
+	@echo "make restore BACKUP=file: into a fresh database (a new SQLite file, or after createdb)"
 	@echo "make admin  create an admin login (superuser) for http://$(HOST):$(PORT)/admin/"
 	@echo "make bench  requests per second over HTTP (gunicorn + wrk) against a few thousand cards"
 	@echo "make clean  remove .venv and the SQLite database"
@@ -54,8 +58,37 @@ run: demo
 	@echo
 	@echo "  The site:  http://$(HOST):$(PORT)/"
 	@echo "  The admin: http://$(HOST):$(PORT)/admin/  (no login yet? stop with Ctrl-C, run 'make admin', then 'make run')"
+	@echo "  The task worker runs beside it; Ctrl-C stops both."
 	@echo
-	$(VPY) manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) $(VENV)/bin/honcho start --port $(PORT)
+
+# --- production: make serve ----------------------------------------------------------------
+# The settings come from the environment (README.md, "Running in production"); DEBUG is off
+# whatever the environment says. The scheme of a request comes from Django's
+# DJANGO_PROXY_SSL_HEADER alone: gunicorn is told to trust no proxy headers itself, so one
+# switch decides, wherever the proxy runs.
+WORKERS ?= 3
+serve: export DJANGO_DEBUG := false
+serve: $(VENV)/.installed
+	@if [ -z "$$DJANGO_SECRET_KEY" ]; then \
+	  echo "make serve runs the production settings (DEBUG off) and needs DJANGO_SECRET_KEY:"; \
+	  echo "a long random string, kept secret, the same on every app server. For example:"; \
+	  echo '  export DJANGO_SECRET_KEY="$$(python3 -c "import secrets; print(secrets.token_urlsafe(50))")"'; \
+	  echo "The rest of a server's environment is in README.md, \"Running in production\"."; \
+	  echo "(On a development machine, use make run.)"; \
+	  exit 1; fi
+	$(VPY) manage.py migrate --no-input
+	$(VPY) manage.py collectstatic --no-input --verbosity 0
+	exec $(VENV)/bin/gunicorn newsroom.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
+	  --forwarded-allow-ips "" --no-control-socket --access-logfile - $(GUNICORN_ARGS)
+
+# --- backups: SQLite's online backup or pg_dump; restore into a fresh database ---------------
+backup: $(VENV)/.installed
+	$(VPY) manage.py backup $(if $(BACKUP),--output $(BACKUP))
+
+restore: $(VENV)/.installed
+	@if [ -z "$(BACKUP)" ]; then echo "Name the backup: make restore BACKUP=backup-….sqlite3"; exit 1; fi
+	$(VPY) manage.py restore $(BACKUP)
 
 admin: migrate
 	$(VPY) manage.py createsuperuser

@@ -734,7 +734,11 @@ class SourceAdmin(GuardedAdmin):
             "",
             '<p><a href="{}">{}</a> ({})</p>',
             (
-                (reverse("admin:factcards_factcard_change", args=[c.pk]), c, c.get_status_display())
+                (
+                    reverse("admin:factcards_factcard_change", args=[c.pk]),
+                    c,
+                    f"revision, {c.status_phrase}" if c.is_revision else c.get_status_display(),
+                )
                 for c in cards
             ),
         )

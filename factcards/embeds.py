@@ -27,8 +27,9 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import condition, require_safe
 
-from . import reading
+from . import http_cache, reading
 from .models import FactCard
+from .outage import kept_for_outages
 from .share_image import render_share_image
 
 STATIC = Path(settings.BASE_DIR) / "static" / "factcards"
@@ -94,13 +95,20 @@ def card_modified(request, slug=None):
 
 
 def shared_cache(view):
-    """Cache-Control for responses that browsers and CDNs may keep, 304s included."""
+    """Cache-Control and surrogate keys for responses that browsers and CDNs may keep, 304s
+    included."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         if response.status_code in (200, 304):
             patch_cache_control(response, **settings.FACTCARDS_EMBED_CACHE)
+            # The card it shows (read by the ETag check); a 304 names it too, since a cache
+            # takes a revalidated copy's headers from the 304. A change to a source purges
+            # the cards citing it.
+            state = getattr(request, "_card_state", (None, None))[1]
+            if state is not None:
+                http_cache.tag(response, [http_cache.card_key(state[0])])
         return response
 
     return wrapped
@@ -120,6 +128,7 @@ def embed_theme(request):
 @shared_cache
 @xframe_options_exempt
 @csp_override(EMBED_CSP)
+@kept_for_outages(embed_theme)
 @condition(etag_func=card_etag(embed_theme), last_modified_func=card_modified)
 def card_embed(request, slug):
     """The framable card: tiny, self-contained, reporting its height to the parent page."""

@@ -16,22 +16,56 @@ def font(size):
 
 
 def wrap(text, face, width, max_lines):
-    """Lines of `text` that fit `width`; the last one ends in an ellipsis if text is left over."""
+    """Lines of `text` that fit `width`; the last one ends in an ellipsis if text is left over.
+
+    The work is bounded whatever the text (a quotation can be 200,000 characters): it is cut
+    to what `max_lines` lines could ever hold before wrapping, wrapping stops once the lines
+    are full, and a word wider than a line is broken where it stops fitting.
+    """
+    # No glyph is narrower than a fifth of the font size, but zero-width ones, which could
+    # only make a line hold more: this much text always fills the lines.
+    limit = max_lines * (int(width / (face.size * 0.2)) + 1)
+    left_over = len(text) > limit
     lines, line = [], ""
-    for word in text.split():
-        candidate = f"{line} {word}".strip()
-        if face.getlength(candidate) <= width or not line:
+    for word in text[:limit].split():
+        candidate = f"{line} {word}" if line else word
+        if face.getlength(candidate) <= width:
             line = candidate
-        else:
+            continue
+        if line:
             lines.append(line)
-            line = word
-    lines.append(line)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        while lines[-1] and face.getlength(lines[-1] + "…") > width:
-            lines[-1] = lines[-1].rsplit(" ", 1)[0] if " " in lines[-1] else lines[-1][:-1]
-        lines[-1] += "…"
+        while len(lines) < max_lines and face.getlength(word) > width:
+            head = longest_prefix(word, face, width)
+            lines.append(head)
+            word = word[len(head) :]
+        line = word
+        if len(lines) >= max_lines:
+            left_over = True
+            break
+    else:
+        lines.append(line)
+    lines = lines[:max_lines]
+    if left_over:
+        last = lines[-1]
+        while " " in last and face.getlength(last + "…") > width:
+            last = last.rsplit(" ", 1)[0]
+        if face.getlength(last + "…") > width:
+            last = longest_prefix(last, face, width, end="…")
+        lines[-1] = last + "…"
     return lines
+
+
+def longest_prefix(text, face, width, end=""):
+    """The longest start of `text` (one character at least) that fits `width` followed by
+    `end`: a binary search, so a few measurements whatever its length."""
+    low, high = 1, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if face.getlength(text[:middle] + end) <= width:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low]
 
 
 def fitted(text, width, sizes, max_lines):

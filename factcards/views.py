@@ -2,10 +2,12 @@
 
 import hashlib
 import json
+import logging
 from functools import cache, wraps
 
+from django.core.cache import cache as django_cache
 from django.core.paginator import Page, Paginator
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -16,18 +18,22 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from . import reading
+from . import http_cache, reading
 from .embeds import embed_codes
 from .filters import FACETS, FactCardFilter
 from .models import Citation, FactCard, cached_by_publication
 from .models.publication import cache_get, cache_set, publication_key
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
 TOP_OPTIONS = 8  # per facet; "More…" shows the rest
 
 
 @require_GET
-@vary_on_headers("HX-Request")
+# A shared cache keeps each variant apart: page or fragment, Back-button restore, and the
+# pager's focus move (HX-Trigger) render differently.
+@vary_on_headers("HX-Request", "HX-History-Restore-Request", "HX-Trigger")
 def card_list(request):
     filterset = FactCardFilter(request.GET, queryset=FactCard.objects.published(), request=request)
     # Invalid input shows the form's errors and no results, never a guess at what was meant.
@@ -77,8 +83,9 @@ def card_list(request):
             request,
         )
 
+    keys = [http_cache.LIST_KEY, *map(http_cache.card_key, ids)]
     if request.htmx and not request.htmx.history_restore_request:
-        return HttpResponse(fragment("results"))
+        return http_cache.shared_page(HttpResponse(fragment("results")), keys)
     page_context = {
         "filter": filterset,
         "count": count,
@@ -90,7 +97,7 @@ def card_list(request):
         "page": SimpleLazyObject(lambda: context()["page"]),
         "facets": SimpleLazyObject(lambda: context()["facets"]),
     }
-    return render(request, "factcards/card_list.html", page_context)
+    return http_cache.shared_page(render(request, "factcards/card_list.html", page_context), keys)
 
 
 def filtered_by(filterset_or_text):
@@ -138,12 +145,14 @@ def facet_options(bound_field, counts, expanded):
 @require_GET
 def card_detail(request, slug):
     site = request.build_absolute_uri("/")  # the links inside are absolute
+    # "card-page": the parts now carry their surrogate keys; older entries are not read.
     parts = cached_by_publication(
-        f"card:{filtered_by([slug, site])}", lambda: card_page_parts(request, slug), request
+        f"card-page:{filtered_by([slug, site])}", lambda: card_page_parts(request, slug), request
     )
     if not parts:
         raise Http404("No card on record at this address.")
-    return render(request, "factcards/card_detail.html", {"parts": parts})
+    response = render(request, "factcards/card_detail.html", {"parts": parts})
+    return http_cache.shared_page(response, parts["keys"])
 
 
 def card_page_parts(request, slug):
@@ -163,7 +172,14 @@ def card_page_parts(request, slug):
         name: render_to_string(f"factcards/card_detail.html#{name}", context, request)
         for name in ("title", "description", "meta", "content")
     }
-    return {**parts, "json_ld": json_for_script(reading.json_ld(card, url))}
+    # What the page shows: the card, its sources, and its topics' newest cards (related).
+    keys = [
+        http_cache.card_key(card.pk),
+        *(http_cache.source_key(source.pk) for source in card.sources()),
+        *(http_cache.topic_key(topic.pk) for topic in card.topics.all()),
+        *(http_cache.card_key(other.pk) for other in context["related"]),
+    ]
+    return {**parts, "json_ld": json_for_script(reading.json_ld(card, url)), "keys": keys}
 
 
 def per_publication(view):
@@ -182,7 +198,8 @@ def per_publication(view):
                 response.render()
             if response.status_code == 200:
                 cache_set(key, response)
-        return response
+        # A feed or sitemap lists cards: any publication may change it.
+        return http_cache.shared_page(response, [http_cache.LIST_KEY])
 
     return cached_view
 
@@ -198,10 +215,35 @@ def json_for_script(data):
 @require_safe
 @never_cache
 def healthz(request):
-    """Liveness plus a round trip to the database."""
+    """Liveness, plus a round trip to the database and to the cache. Says only ok or down:
+    hosts, ports and error messages go to the log, not to whoever asks."""
+    database = "ok" if database_answers() else "down"
+    cache_state = "ok" if cache_answers() else "down"
+    if database == "down":
+        status = "unavailable"
+    else:
+        status = "ok" if cache_state == "ok" else "degraded"  # serving, from the database
+    return JsonResponse(
+        {"status": status, "database": database, "cache": cache_state},
+        status=503 if database == "down" else 200,
+    )
+
+
+def database_answers():
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except Exception as error:  # noqa: BLE001 - any database failure means "not healthy"
-        return JsonResponse({"status": "error", "database": str(error)}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    except DatabaseError as error:
+        logger.warning("Health check: the database does not answer: %s", error)
+        return False
+    return True
+
+
+def cache_answers():
+    if hasattr(django_cache, "ping"):  # Redis (factcards.cache): asked directly
+        return django_cache.ping()
+    try:
+        django_cache.set("factcards:healthz", "ok", 10)
+        return django_cache.get("factcards:healthz") == "ok"
+    except Exception:  # noqa: BLE001 - any cache failure means "down"
+        return False

@@ -1,6 +1,7 @@
 """Settings for the factcards newsroom: one module, configured from the environment."""
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -48,12 +49,17 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "simple_history",
+    "django_tasks_db",  # the task worker's queue and results (see TASKS below)
     "factcards",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A warm embed is a cache read: answered here, before the rest of the stack runs.
+    "factcards.fastpath.EmbedFastPathMiddleware",
+    # The database unreachable: 503 "back shortly" with Retry-After, never a 500.
+    "factcards.outage.DatabaseUnavailableMiddleware",
     # Below whitenoise, which serves its files precompressed and answers before this.
     "factcards.middleware.PublicGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -110,10 +116,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, for which Redis being down is a miss, not a 500.
+            "BACKEND": "factcards.cache.ResilientRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            # A page waits at most this long (seconds) for a Redis that does not answer.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
+
+# With one cache for every server, the publication counter is read from it, not the database.
+FACTCARDS_SHARED_CACHE = bool(os.environ.get("REDIS_URL"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -130,7 +142,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic puts the files whitenoise serves (make serve runs it).
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -159,6 +172,46 @@ SECURE_CSP = {
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_flag("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- serving over HTTPS, behind a TLS-terminating proxy ---------------------------------------
+# All off by default (a development machine has no TLS); the production environment in the
+# README turns them on, and tests/test_production.py checks the site with exactly that.
+
+
+def env_int(name, default):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def env_list(name):
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+# Strict-Transport-Security: browsers then refuse plain HTTP to this host for that long.
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("DJANGO_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_flag("DJANGO_HSTS_PRELOAD")
+SECURE_SSL_REDIRECT = env_flag("DJANGO_SSL_REDIRECT")
+# A load balancer checks the app itself over plain HTTP: it gets the answer, not a redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# The header a TLS-terminating proxy sets to "https" (e.g. X-Forwarded-Proto). Only set this
+# when that proxy is the only way in and overwrites the header clients send.
+if os.environ.get("DJANGO_PROXY_SSL_HEADER", "").strip():
+    _header = os.environ["DJANGO_PROXY_SSL_HEADER"].strip()
+    if not re.fullmatch(r"[A-Za-z0-9-]+", _header):
+        raise ImproperlyConfigured(
+            f"DJANGO_PROXY_SSL_HEADER must be a header name such as X-Forwarded-Proto, "
+            f"not {_header!r}."
+        )
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _header.upper().replace("-", "_"), "https")
+# Origins (scheme and host) that may POST forms here when the proxy's public address is not
+# the Host the app sees, e.g. https://facts.example.org.
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 # Reverting from history would bypass the workflow (a published card never changes silently).
 SIMPLE_HISTORY_REVERT_DISABLED = True
@@ -252,3 +305,31 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- outages ---------------------------------------------------------------------------------
+# With the database unreachable, pages answer 503 and ask to come back after this (seconds).
+FACTCARDS_RETRY_AFTER = env_int("FACTCARDS_RETRY_AFTER", 30)
+# Each embed's last rendering is kept this long (seconds) to be served during an outage.
+FACTCARDS_OUTAGE_COPY_SECONDS = 7 * 24 * 3600
+
+# --- background tasks ------------------------------------------------------------------------
+# Django's task framework; django-tasks-db keeps the queue in the project's own database and
+# `manage.py db_worker` runs it in a separate process (`make run` starts one beside the server).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A task that fails is enqueued again this many times at most, waiting twice as long each
+# time (seconds): 5, 10, 20, 40, 80… up to the cap.
+FACTCARDS_TASK_ATTEMPTS = int(os.environ.get("FACTCARDS_TASK_ATTEMPTS", "8"))
+FACTCARDS_TASK_RETRY_DELAY = float(os.environ.get("FACTCARDS_TASK_RETRY_DELAY", "5"))
+FACTCARDS_TASK_RETRY_MAX_DELAY = 3600
+
+# --- the HTTP cache in front (Varnish, a CDN): surrogate keys and purging ----------------------
+# Headers naming the cards and sources a public response shows: `xkey` (Varnish's xkey module),
+# `Surrogate-Key` (Fastly), `Cache-Tag` (Cloudflare); space-separated, any of them.
+FACTCARDS_SURROGATE_KEY_HEADERS = os.environ.get("FACTCARDS_SURROGATE_KEY_HEADERS", "xkey").split()
+# Base URLs of the Varnish instances to purge (deploy/varnish.vcl), space-separated; none: no purge.
+FACTCARDS_PURGE_URLS = os.environ.get("FACTCARDS_PURGE_URLS", "").split()
+FACTCARDS_PURGE_TIMEOUT = 2  # seconds per cache, in the request that publishes
+FACTCARDS_PURGE_REPEAT_AFTER = 5  # seconds; the worker purges once more then
+# The list, card pages, feed and sitemaps: browsers ask again each time, a shared cache keeps
+# them an hour, or until a purge names them.
+FACTCARDS_PAGE_CACHE = {"public": True, "max_age": 0, "s_maxage": 3600}

@@ -8,6 +8,8 @@ from factcards.sitemaps import CardSitemap
 from factcards.views import per_publication
 
 SITEMAPS = {"sitemaps": {"cards": CardSitemap}}
+# A database outage met outside a view is a 503 too (factcards.outage).
+handler500 = "factcards.outage.server_error"
 
 urlpatterns = [
     path("", views.card_list, name="card_list"),

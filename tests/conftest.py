@@ -1,5 +1,8 @@
 import importlib
 import os
+import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,52 @@ def test_settings(settings):
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
     cache.clear()  # share images are cached by ETag; each test starts with none
+    # Tasks are only recorded (DummyBackend): a test that wants them run says so.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    settings.FACTCARDS_PURGE_URLS = []
+
+
+class FakeCache(ThreadingHTTPServer):
+    """An HTTP cache on loopback that records the purges it is sent and confirms them."""
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), PurgeHandler, bind_and_activate=False)
+        self.server_bind()  # a port of its own, refusing connections until start()
+        self.purges = []
+        self.url = f"http://127.0.0.1:{self.server_port}/"
+        self.running = False
+
+    def start(self):
+        self.server_activate()
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        self.running = True
+
+    def stop(self):
+        if self.running:
+            self.shutdown()
+        self.server_close()
+
+    def purged_keys(self):
+        return [set(keys.split()) for keys in self.purges]
+
+
+class PurgeHandler(BaseHTTPRequestHandler):
+    def do_PURGE(self):
+        self.server.purges.append(self.headers["xkey-purge"])
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def fake_cache():
+    """A cache that is not listening yet (connections refused): call .start() to open it."""
+    server = FakeCache()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
@@ -78,6 +127,7 @@ AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "ax
 
 def pytest_collection_modifyitems(config, items):
     """Browser tests need Debian's Chromium: a skip (with the reason) here, a failure in CI."""
+    skip_server_tests(items)
     if Path(CHROMIUM).exists():
         return
     reason = f"no Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)"
@@ -85,6 +135,30 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError(f"CI needs the browser tests: {reason}")
     for item in items:
         if "browser" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def skip_server_tests(items):
+    """Tests of several app servers need PostgreSQL and Redis (they run in CI's PostgreSQL
+    suite); those of Varnish need varnishd too: missing in CI, that is a failure."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        needs = "app servers sharing one database: run with DATABASE_URL=postgres://…"
+    elif not os.environ.get("REDIS_URL"):
+        needs = "app servers sharing a cache: run with REDIS_URL=redis://…"
+    else:
+        needs = None
+    if not shutil.which("varnishd", path=f"{os.environ.get('PATH', '')}:/usr/sbin"):
+        varnish = "no varnishd (apt-get install varnish varnish-modules)"
+        if os.environ.get("CI") == "true" and needs is None:
+            raise pytest.UsageError(f"CI needs the Varnish tests: {varnish}")
+    else:
+        varnish = None
+    for item in items:
+        reason = needs if "servers" in item.keywords else None
+        reason = reason or (varnish if "varnish" in item.keywords else None)
+        if reason:
             item.add_marker(pytest.mark.skip(reason=reason))
 
 

@@ -178,9 +178,9 @@ def test_unpublished_cards_are_absent_from_feed_and_sitemap(client, card, report
     assert sitemap.count("<url>") == 1
 
 
-def test_healthz_checks_the_database(client, db):
+def test_healthz_checks_the_database_and_the_cache(client, db):
     response = client.get(reverse("healthz"))
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
 
 
 def test_a_card_page_reads_one_row_until_the_next_publication(

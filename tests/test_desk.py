@@ -162,3 +162,14 @@ def test_the_preview_shows_the_card_as_its_public_page_does(page, live_server, e
     sign_in(page, live_server, "eve")
     page.goto(f"{live_server.url}{reverse('admin:factcards_factcard_preview', args=[card.pk])}")
     assert page.evaluate(look) == public
+
+
+def test_pending_revisions_say_whether_they_were_submitted(client, db, reporter, editor):
+    card = published_card(statement="A published card under revision.")
+    revision = card.start_revision(reporter)
+    client.force_login(editor)
+    page = client.get(HOME).content.decode()
+    assert "revision, draft" in page
+    source = revision.citations.first().source
+    page = client.get(reverse("admin:factcards_source_change", args=[source.pk])).content
+    assert "(revision, a draft)" in page.decode()

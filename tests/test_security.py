@@ -17,12 +17,15 @@ def card(db):
 
 
 @pytest.mark.parametrize("url", ["/", "/cards/contingent/"])
-def test_public_pages_send_a_strict_csp_with_a_nonce(client, card, url):
+def test_public_pages_send_a_strict_csp_without_a_nonce_a_shared_cache_would_repeat(
+    client, card, url
+):
     response = client.get(url)
     policy = response["Content-Security-Policy"]
-    nonce = re.search(r"script-src 'self' 'nonce-([^']+)'", policy).group(1)
+    assert "script-src 'self';" in policy
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
-    assert f'nonce="{nonce}"' in response.content.decode()  # htmx's script tag carries it
+    assert "nonce" not in policy and "nonce=" not in response.content.decode()
+    assert "htmx" in response.content.decode()  # its script still loads, from this origin
 
 
 def test_htmx_is_configured_for_the_csp(client, card):

@@ -383,7 +383,8 @@ class FactCard(models.Model):
             if changed and step is None:
                 self.editors.add(author)
             if step in PUBLIC_STEPS:
-                Publication.bump(cards=[self.pk])
+                topics = self.topics.values_list("pk", flat=True)
+                Publication.bump(cards=[self.pk], topics=list(topics))
 
     def search_document(self):
         """The text search reads (see factcards.search): what the card says and quotes."""

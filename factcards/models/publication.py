@@ -1,8 +1,20 @@
-"""The publication counter: what readers can see changes only when it moves."""
+"""The publication counter: what readers can see changes only when it moves.
 
+Every app server reads it for each public request. With a per-process cache that is one
+indexed read of the database; with a cache every server shares (Redis), it is read from
+there: a publication clears it in its transaction and sets it once committed, and a copy
+is kept a second at most, so a reader that raced the commit sees the new state within that
+second. When the database cannot be reached, nothing can be published either: the last
+state seen still holds, so what the caches keep for it is still current and is served;
+only what needs the database answers 503.
+"""
+
+from django.conf import settings
 from django.core.cache import cache
-from django.db import models, transaction
+from django.db import InterfaceError, OperationalError, connection, models, transaction
 from django.db.models import F
+
+from .. import http_cache
 
 
 class Publication(models.Model):
@@ -19,28 +31,86 @@ class Publication(models.Model):
 
     @classmethod
     def current(cls):
-        """The counter as committed now: one indexed read."""
-        return cls.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+        """The counter as committed now: one read by primary key (in SQL as written: every
+        public request asks, and building the query would cost more than running it)."""
+        table = connection.ops.quote_name(cls._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT version FROM {table} WHERE id = 1")
+            row = cursor.fetchone()
+        return row[0] if row else 0
 
     @classmethod
-    def bump(cls, cards=()):
+    def bump(cls, cards=(), sources=(), topics=()):
         """Readers may now see something new: `cards` (ids) are the cards that changed, whose
-        facets are brought up to date in the same transaction."""
+        facets are brought up to date in the same transaction; `sources` and `topics` (ids)
+        changed with them. Once it commits, the HTTP caches in front drop every page showing
+        any of them, and every list."""
         from . import facets
 
         if not cls.objects.filter(pk=1).update(version=F("version") + 1):
             with transaction.atomic():
                 cls.objects.get_or_create(pk=1, defaults={"version": 1})
         facets.refresh(cards)
+        forget_state()
+        transaction.on_commit(remember_state)
+        http_cache.purge_on_commit(
+            [
+                http_cache.LIST_KEY,
+                *map(http_cache.card_key, cards),
+                *map(http_cache.source_key, sources),
+                *map(http_cache.topic_key, topics),
+            ]
+        )
+
+
+STATE_KEY = "factcards:publication-state"
+LAST_STATE_KEY = "factcards:publication-state:last"
+STATE_SECONDS = 1
+last_seen = {}  # this process's last reading, for when the database can't be reached
+
+
+def publication_state(request=None):
+    """The counter as readers should see it now (see the module's docstring); a request it
+    was read for during an outage is marked `during_outage`."""
+    state = cache_get(STATE_KEY) if settings.FACTCARDS_SHARED_CACHE else None
+    if state is None:
+        try:
+            state = Publication.current()
+        except (OperationalError, InterfaceError):
+            state = last_seen.get("state") or cache_get(LAST_STATE_KEY)
+            if state is None:
+                raise
+            if request is not None:
+                request.during_outage = True
+            return state
+        if settings.FACTCARDS_SHARED_CACHE:
+            cache_set(STATE_KEY, state, timeout=STATE_SECONDS)
+        if last_seen.get("state") != state:
+            last_seen["state"] = state
+            cache_set(LAST_STATE_KEY, state)
+    return state
+
+
+def forget_state():
+    if settings.FACTCARDS_SHARED_CACHE:
+        try:
+            cache.delete(STATE_KEY)
+        except Exception:  # noqa: BLE001 - a cache that is down has nothing to forget
+            pass
+
+
+def remember_state():
+    if settings.FACTCARDS_SHARED_CACHE:
+        cache_set(STATE_KEY, Publication.current(), timeout=STATE_SECONDS)
 
 
 def publication_key(key, request=None):
     """`key` in the namespace of the current publication; with a request, the counter is read
     once for all of that request's lookups."""
     if request is None:
-        return f"factcards:{Publication.current()}:{key}"
+        return f"factcards:{publication_state()}:{key}"
     if not hasattr(request, "publication_state"):
-        request.publication_state = Publication.current()
+        request.publication_state = publication_state(request)
     return f"factcards:{request.publication_state}:{key}"
 
 

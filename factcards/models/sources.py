@@ -144,7 +144,7 @@ class Source(models.Model):
             )
             on_record = list(cards.filter(status__in=LOCKED).values_list("pk", flat=True))
             if FactCard.objects.filter(pk__in=on_record)._claim():
-                Publication.bump(cards=on_record)
+                Publication.bump(cards=on_record, sources=[self.pk])
 
     def _require_author(self, author):
         """Refuse an author who may not change every card citing this source as it stands."""

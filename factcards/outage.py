@@ -1,0 +1,120 @@
+"""When the database is down: a 503 that says "back shortly", embeds from the cache.
+
+Nothing here needs the database or the template engine: the page is a constant, so it can
+be sent whatever else is broken.
+"""
+
+import logging
+import sys
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_cache_control
+from django.views import defaults
+
+logger = logging.getLogger(__name__)
+
+SERVED_FROM = "X-Factcards-Served-From"
+
+# A database that cannot be reached, or went away mid-request. Other database errors
+# (integrity, programming) are bugs, and stay 500s.
+UNREACHABLE = (OperationalError, InterfaceError)
+
+BACK_SHORTLY = b"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>Back shortly</title>
+</head>
+<body>
+<h1>Back shortly</h1>
+<p>The fact cards are unavailable for a moment while we fix a problem on our side.
+Nothing is lost. Please try again in a minute.</p>
+</body>
+</html>
+"""
+
+
+def back_shortly():
+    """503 with Retry-After; never kept by a browser or a CDN."""
+    response = HttpResponse(BACK_SHORTLY, status=503, content_type="text/html; charset=utf-8")
+    response["Retry-After"] = str(settings.FACTCARDS_RETRY_AFTER)
+    patch_cache_control(response, no_store=True)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A view (or its template) that finds the database unreachable answers 503, not 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, UNREACHABLE):
+            logger.warning(
+                "Database unreachable, answering 503 for %s: %s", request.path, exception
+            )
+            return back_shortly()
+        return None
+
+
+def server_error(request):
+    """handler500: a database outage met outside a view (a middleware saving the session,
+    say) is still a 503; anything else is the usual 500."""
+    if isinstance(sys.exc_info()[1], UNREACHABLE):
+        return back_shortly()
+    return defaults.server_error(request)
+
+
+def kept_for_outages(variant):
+    """Keep the last rendered response of a view in the cache, per URL argument and
+    `variant(request)`; when the database is unreachable, serve that copy, its headers
+    included, and say so in X-Factcards-Served-From."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            key = "factcards:outage-copy:" + ":".join(
+                [view.__name__, *map(str, args), *map(str, kwargs.values()), variant(request)]
+            )
+            try:
+                response = view(request, *args, **kwargs)
+            except UNREACHABLE as error:
+                kept = cache.get(key)
+                if kept is None:
+                    # Answered here, inside the view's own decorators, so that an embed's
+                    # "back shortly" can show in the frame (its CSP, no X-Frame-Options).
+                    logger.warning("Database unreachable, nothing kept for %s: %s", key, error)
+                    return back_shortly()
+                logger.warning("Database unreachable, %s served from the cache: %s", key, error)
+                return restored(request, kept)
+            if response.status_code == 200 and not response.streaming:
+                copy = (response.content, list(response.items()))
+                cache.set(key, copy, timeout=settings.FACTCARDS_OUTAGE_COPY_SECONDS)
+            return response
+
+        return wrapped
+
+    return decorator
+
+
+def restored(request, kept):
+    content, headers = kept
+    etag = dict((name.lower(), value) for name, value in headers).get("etag")
+    if etag and etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+        headers = [(n, v) for n, v in headers if n.lower() in ("etag", "last-modified", "vary")]
+    else:
+        response = HttpResponse(content)
+    for name, value in headers:
+        response[name] = value
+    response[SERVED_FROM] = "cache (the database is unavailable)"
+    return response
