@@ -315,28 +315,29 @@ def many_cards(db, editor):
 
 @pytest.mark.parametrize("size", [3, 15])
 def test_card_list_queries_do_not_grow_with_the_page_size(
-    client, many_cards, django_assert_num_queries, size
+    client, many_cards, django_assert_max_num_queries, size
 ):
     many_cards(size + 1)
     # The publication counter and the form's 3 choices (then cached until the next
     # publication), the page, its citations and their sources, corrections, topics, places.
-    with django_assert_num_queries(10):
+    with django_assert_max_num_queries(10):
         response = client.get(CARDS, {"page_size": size, "topic": "t"})
     assert len(response.json()["results"]) == size
-    with django_assert_num_queries(1):  # kept until the next publication: the counter only
+    # Kept until the next publication: the counter only (none when a shared cache holds it).
+    with django_assert_max_num_queries(1):
         assert client.get(CARDS, {"page_size": size, "topic": "t"}).json() == response.json()
-    with django_assert_num_queries(7):  # the next page: the choices come from the cache
+    with django_assert_max_num_queries(7):  # the next page: the choices come from the cache
         response = client.get(response.json()["next"])
     assert len(response.json()["results"]) == 1
 
 
 @pytest.mark.parametrize("size", [3, 15])
 def test_source_list_queries_do_not_grow_with_the_page_size(
-    client, many_cards, django_assert_num_queries, size
+    client, many_cards, django_assert_max_num_queries, size
 ):
     many_cards(size)
     # The publication counter, the sources, the cards on record citing them.
-    with django_assert_num_queries(3):
+    with django_assert_max_num_queries(3):
         response = client.get(SOURCES, {"page_size": size})
     assert len(response.json()["results"]) == size
 
