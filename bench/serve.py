@@ -128,6 +128,7 @@ def main():
             f"--bind=127.0.0.1:{port}",
             "--workers=2",
             "--log-level=warning",
+            "--no-control-socket",  # several gunicorns at once would share one socket path
         ],
         cwd=ROOT,
     )

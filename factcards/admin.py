@@ -14,9 +14,11 @@ from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -27,13 +29,18 @@ from .exchange import write_csv
 from .models import (
     AUTHORED_FIELDS,
     CONTENT_FIELDS,
+    ArticleCheck,
+    ArticleUse,
     Citation,
+    CmsClient,
     Correction,
     EditConflict,
     FactCard,
     Place,
     Source,
     Topic,
+    WebhookAttempt,
+    WebhookDelivery,
 )
 from .models.locking import CONFLICT_MESSAGE, GONE_MESSAGE, LOCKED
 from .models.sources import SOURCE_FIELDS
@@ -229,6 +236,26 @@ class CorrectionInline(admin.TabularInline):
         return False
 
 
+class ArticleUseInline(admin.TabularInline):
+    """“Used in”: the articles that embed or cite the card (seen by its embeds, registered by
+    a CMS, or added by hand from the “Add an article” link)."""
+
+    model = ArticleUse
+    verbose_name = "used in"
+    verbose_name_plural = "used in"
+    fields = ["url", "how", "first_seen", "last_seen", "views"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class GuardedForm(forms.ModelForm):
     """A change form that, before saving, reads the stored row under its lock (the admin
     saves inside a transaction) and refuses, with the typed form kept, when the object
@@ -364,7 +391,7 @@ class MineFilter(admin.SimpleListFilter):
 @admin.register(FactCard)
 class FactCardAdmin(GuardedAdmin):
     form = FactCardAdminForm
-    inlines = [CitationInline, CorrectionInline]
+    inlines = [CitationInline, CorrectionInline, ArticleUseInline]
     list_display = ["statement", "kind", "status_badge", "created_by", "updated_at"]
     list_filter = [MineFilter, "status", "kind", "topics", "places"]
     list_select_related = ["created_by", "revision_of"]
@@ -395,6 +422,12 @@ class FactCardAdmin(GuardedAdmin):
     class Media:
         css = {"all": ["factcards/admin.css"]}
         js = ["factcards/copy.js", "factcards/embed-loader.js"]
+
+    def get_inlines(self, request, obj):
+        # "Used in" only on cards on record (the ones embedded or cited); drafts' forms as before.
+        if obj is None or not obj.is_locked or obj.is_revision:
+            return [CitationInline, CorrectionInline]
+        return self.inlines
 
     def get_fieldsets(self, request, obj=None):
         card = ["statement", "kind", "as_of", "context", "topics", "places"]
@@ -552,6 +585,14 @@ class FactCardAdmin(GuardedAdmin):
                 context["revision_diff"] = card.revision_diff()
             if card.status == FactCard.Status.PUBLISHED:
                 context["embed"] = embed_codes(request, card)
+            if (
+                card.is_locked
+                and not card.is_revision
+                and request.user.has_perm("factcards.add_articleuse")
+            ):
+                context["add_article_url"] = (
+                    reverse("admin:factcards_articleuse_add") + f"?card={card.pk}"
+                )
         return super().change_view(request, object_id, form_url, context)
 
     # --- the workflow from the change form ------------------------------------------------
@@ -793,6 +834,192 @@ class CorrectionAdmin(ReadOnlyHistoryAdmin):
 
     # Corrections come from publishing a revision or retracting, never on their own, and a
     # public note, once out, is not rewritten: a further revision adds another.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- where cards live: the articles using each card, what a correction asks of them ----------
+
+
+@admin.register(ArticleUse)
+class ArticleUseAdmin(SafeActionsMixin, admin.ModelAdmin):
+    list_display = ["url", "card", "how", "views", "first_seen", "last_seen"]
+    list_filter = ["how"]
+    list_select_related = ["card"]
+    search_fields = ["url", "card__statement", "card__slug"]
+    # The card comes from its page's "Add an article" link; the lookup finds another.
+    raw_id_fields = ["card"]
+    readonly_fields = ["how", "views", "first_seen", "last_seen", "added_by", "added_at", "cms"]
+    fields = ["card", "url", *readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Once listed, an entry is the record of that article: remove it rather than rewrite it.
+        return [*self.readonly_fields, "card", "url"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.added_by, obj.how = request.user, ArticleUse.How.EDITOR
+        super().save_model(request, obj, form, change)
+
+
+class CheckedFilter(admin.SimpleListFilter):
+    title = "updated"
+    parameter_name = "done"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Not yet (the default)"), ("yes", "Updated"), ("all", "All")]
+
+    def choices(self, changelist):
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": (self.value() or "no") == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or "no"
+        if value == "all":
+            return queryset
+        return queryset.filter(updated=value == "yes")
+
+
+@admin.register(ArticleCheck)
+class ArticleCheckAdmin(SafeActionsMixin, admin.ModelAdmin):
+    """Articles to check: tick each once it has been looked at (and fixed if need be)."""
+
+    list_display = ["article", "card", "what", "updated", "ticked"]
+    list_editable = ["updated"]
+    list_display_links = None
+    list_filter = [CheckedFilter, "correction__kind"]
+    list_select_related = ["use", "correction__card", "checked_by"]
+    search_fields = ["use__url", "correction__card__statement"]
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # The desk's home links to one card's articles.
+        return lookup == "correction__card__id__exact" or super().lookup_allowed(
+            lookup, value, request
+        )
+
+    def get_queryset(self, request):
+        from .desk import articles_to_check
+
+        return articles_to_check(request.user, queryset=super().get_queryset(request))
+
+    @admin.display(description="article", ordering="use__url")
+    def article(self, check):
+        return format_html('<a href="{0}" rel="noopener" target="_blank">{0}</a>', check.use.url)
+
+    @admin.display(description="card", ordering="correction__card__statement")
+    def card(self, check):
+        card = check.correction.card
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:factcards_factcard_change", args=[card.pk]), card
+        )
+
+    @admin.display(description="why", ordering="-correction__created_at")
+    def what(self, check):
+        done = "retracted" if check.correction.kind == "retraction" else "corrected"
+        return f"{done} {check.correction.created_at:%b %-d, %Y}"
+
+    @admin.display(description="ticked by", ordering="checked_at")
+    def ticked(self, check):
+        if not check.checked_by_id:
+            return "—"
+        return f"{check.checked_by}, {timezone.localtime(check.checked_at):%b %-d, %H:%M}"
+
+    def changelist_view(self, request, extra_context=None):
+        title = "Articles to check: tick each once it has been looked at"
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if obj.updated and not obj.checked_by_id:
+            obj.checked_by, obj.checked_at = request.user, timezone.now()
+        elif not obj.updated:
+            obj.checked_by = obj.checked_at = None
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(CmsClient)
+class CmsClientAdmin(admin.ModelAdmin):
+    """CMSs that register articles at /registry/articles with a token (see the README)."""
+
+    list_display = ["name", "token_start", "active", "created_at", "last_used_at"]
+    fields = ["name", "active", "token_start", "created_at", "last_used_at"]
+    readonly_fields = ["token_start", "created_at", "last_used_at"]
+    actions = ["replace_token"]
+
+    def save_model(self, request, obj, form, change):
+        token = None if change else obj.new_token()
+        super().save_model(request, obj, form, change)
+        if token:
+            self.show_token(request, obj, token)
+
+    def show_token(self, request, client, token):
+        self.message_user(
+            request,
+            format_html(
+                "The token of “{}” is <code>{}</code>. Copy it into the CMS now: it is not "
+                "shown again (only its hash is kept).",
+                client,
+                token,
+            ),
+            messages.WARNING,
+        )
+
+    @admin.action(description="Give the selected clients new tokens (the old ones stop working)")
+    def replace_token(self, request, queryset):
+        for client in queryset:
+            token = client.new_token()
+            client.save()
+            self.show_token(request, client, token)
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    fields = ["number", "at", "status_code", "error", "duration_ms"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """Every webhook sent to the CMS, with each attempt: status code, time, error."""
+
+    list_display = ["event", "card", "status", "created_at", "delivered_at", "attempt_count"]
+    list_filter = ["status", "event"]
+    list_select_related = ["card"]
+    search_fields = ["card__statement", "event_id"]
+    fields = ["event", "event_id", "card", "url", "status", "created_at", "delivered_at", "body"]
+    readonly_fields = fields
+    inlines = [WebhookAttemptInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(attempt_total=Count("attempts"))
+
+    @admin.display(description="attempts", ordering="attempt_total")
+    def attempt_count(self, delivery):
+        return delivery.attempt_total
+
     def has_add_permission(self, request):
         return False
 

@@ -6,13 +6,13 @@ read through the same rules the workflow enforces (steps_for's four-eyes, author
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from . import reading
-from .models import Correction, DeskPreference, FactCard
+from .models import ArticleCheck, Correction, DeskPreference, FactCard
 
 
 class PreferenceForm(forms.ModelForm):
@@ -71,6 +71,27 @@ def queues(user):
     ]
 
 
+def articles_to_check(user, queryset=None):
+    """What corrections and retractions ask this user to check: for editors every article,
+    for reporters those using their own cards."""
+    checks = ArticleCheck.objects.all() if queryset is None else queryset
+    if FactCard.is_editor(user):
+        return checks
+    return checks.filter(correction__card__created_by=user)
+
+
+def cards_with_articles_to_check(user):
+    """[(card, articles not yet ticked)] for the desk's home, most recently corrected first."""
+    waiting = articles_to_check(user).filter(updated=False)
+    rows = (
+        waiting.values("correction__card")
+        .annotate(articles=Count("pk"), latest=Max("correction__created_at"))
+        .order_by("-latest")[:20]
+    )
+    cards = FactCard.objects.in_bulk([row["correction__card"] for row in rows])
+    return [(cards[row["correction__card"]], row["articles"]) for row in rows]
+
+
 class NewsroomAdminSite(admin.AdminSite):
     @property
     def site_header(self):
@@ -102,6 +123,7 @@ class NewsroomAdminSite(admin.AdminSite):
         )
         context = {
             "desk": desk,
+            "articles_to_check": cards_with_articles_to_check(request.user),
             "recently_published": published,
             "recently_corrected": corrected,
             **(extra_context or {}),
@@ -132,4 +154,5 @@ class NewsroomAdminSite(admin.AdminSite):
         if request.user.is_active and request.user.is_staff:
             first, *_ = queues(request.user)
             context["desk_waiting"] = (first[0], first[2].count())
+            context["desk_articles"] = articles_to_check(request.user).filter(updated=False).count()
         return context

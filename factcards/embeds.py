@@ -40,6 +40,7 @@ EMBED_CSP = {
     "style-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],  # the beacon to the embed registry, /registry/seen
     "base-uri": [CSP.NONE],
     "form-action": [CSP.NONE],
     "frame-ancestors": settings.FACTCARDS_EMBED_FRAME_ANCESTORS,

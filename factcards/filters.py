@@ -33,7 +33,7 @@ class OpenChoiceField(django_filters.fields.ChoiceField):
     default_validators = [ProhibitNullCharactersValidator()]
 
     def valid_value(self, value):
-        return True
+        return "\x00" not in str(value)  # PostgreSQL text can't hold it: an error, not a 500
 
 
 class OpenChoiceFilter(django_filters.ChoiceFilter):

@@ -333,3 +333,38 @@ FACTCARDS_PURGE_REPEAT_AFTER = 5  # seconds; the worker purges once more then
 # The list, card pages, feed and sitemaps: browsers ask again each time, a shared cache keeps
 # them an hour, or until a purge names them.
 FACTCARDS_PAGE_CACHE = {"public": True, "max_age": 0, "s_maxage": 3600}
+
+# --- where cards live: the embed registry and the corrections webhook ------------------------
+# Which sites' articles the registry records, space-separated origins (https://news.example.org,
+# or https://*.example.org for a domain and its subdomains); empty: any public site.
+FACTCARDS_EMBED_REPORT_ORIGINS = os.environ.get("FACTCARDS_EMBED_REPORT_ORIGINS", "").split()
+# Embeds' reports are counted in this cache and written to the database once a window closes.
+FACTCARDS_REGISTRY_CACHE = "registry"
+FACTCARDS_REGISTRY_WINDOW = int(os.environ.get("FACTCARDS_REGISTRY_WINDOW", "60"))  # seconds
+FACTCARDS_REGISTRY_MAX_ARTICLES = 5000  # new (card, article) pairs a window; more are dropped
+CACHES = globals().get("CACHES") or {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+# Shared by the web processes and the worker: Redis, or else files (one machine).
+CACHES["registry"] = (
+    {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+        "KEY_PREFIX": "factcards-registry",
+    }
+    if os.environ.get("REDIS_URL")
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": BASE_DIR / ".registry-buffer",
+        "OPTIONS": {"MAX_ENTRIES": 50000},
+    }
+)
+# Corrections and retractions are sent, signed, to the newsroom's CMS (see README).
+FACTCARDS_WEBHOOK_URL = os.environ.get("FACTCARDS_WEBHOOK_URL", "")
+FACTCARDS_WEBHOOK_SECRET = os.environ.get("FACTCARDS_WEBHOOK_SECRET", "")
+FACTCARDS_WEBHOOK_TIMEOUT = 10  # seconds per attempt
+if FACTCARDS_WEBHOOK_URL and not FACTCARDS_WEBHOOK_SECRET:
+    raise ImproperlyConfigured(
+        "FACTCARDS_WEBHOOK_URL is set without FACTCARDS_WEBHOOK_SECRET: set a long random "
+        "secret, shared with the receiver, which checks every delivery's signature with it."
+    )

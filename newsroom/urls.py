@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
 
-from factcards import embeds, views
+from factcards import embeds, registry, views
 from factcards.feeds import CardFeed
 from factcards.sitemaps import CardSitemap
 from factcards.views import per_publication
@@ -35,4 +35,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The read-only JSON API (issue 10): factcards/api/.
     path("api/", include("factcards.api.urls")),
+    # Where cards live (issue 11): embeds report their articles, CMSs register them.
+    path("registry/seen", registry.report_seen, name="registry_seen"),
+    path("registry/articles", registry.register_article, name="registry_articles"),
 ]

@@ -195,3 +195,78 @@ def axe_violations():
         ]
 
     return run
+
+
+@pytest.fixture
+def registry_buffer(settings):
+    """The embed registry's cache, empty: Redis when REDIS_URL is set, else this process's
+    memory (the live server's threads share it)."""
+    from django.core.cache import caches
+
+    if not os.environ.get("REDIS_URL"):
+        settings.CACHES = {
+            **settings.CACHES,
+            "registry": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": "registry-tests",
+            },
+        }
+    caches["registry"].clear()
+    return caches["registry"]
+
+
+@pytest.fixture
+def registry_permissions(editorial_groups):
+    """The registry's permissions for the groups (a transactional test's flush drops them)."""
+    from django.apps import apps
+
+    importlib.import_module("factcards.migrations.0013_where_cards_live").grant(apps, None)
+
+
+class WebhookReceiver:
+    """A newsroom CMS on loopback: records each delivery (headers, raw body) and answers
+    with the next of `answers` (then 200s)."""
+
+    def __init__(self, answers=()):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        receiver = self
+        self.answers, self.deliveries = list(answers), []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.deliveries.append((dict(self.headers), body))
+                status = receiver.answers.pop(0) if receiver.answers else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/factcards-hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def webhook_receiver(settings):
+    """Start a receiver and point FACTCARDS_WEBHOOK_URL at it; call it with the answers."""
+    started = []
+
+    def start(answers=()):
+        receiver = WebhookReceiver(answers)
+        started.append(receiver)
+        settings.FACTCARDS_WEBHOOK_URL = receiver.url
+        settings.FACTCARDS_WEBHOOK_SECRET = "whsec-test-only"
+        return receiver
+
+    yield start
+    for receiver in started:
+        receiver.stop()

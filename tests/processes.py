@@ -92,6 +92,7 @@ class AppServer:
                 "2",
                 "--log-level",
                 "warning",
+                "--no-control-socket",
             ],
             cwd=BASE_DIR,
             env=environment(**env),

@@ -149,9 +149,12 @@ def test_cacheable_responses_carry_validators_and_cache_control(client, card, ur
     assert "max-age=" in cache and "s-maxage=" in cache and "stale-while-revalidate=" in cache
 
 
-def test_matching_etag_answers_304_without_rendering(client, card, django_assert_num_queries):
+def test_matching_etag_answers_304_without_rendering(
+    client, card, django_assert_max_num_queries
+):
     etag = embed(client)["ETag"]
-    with django_assert_num_queries(1):  # the card's version, nothing else
+    # From the fast path: the publication counter at most (none when a shared cache has it).
+    with django_assert_max_num_queries(1):
         response = client.get(
             reverse("card_embed", args=["exodus"]), headers={"If-None-Match": etag}
         )

@@ -297,3 +297,10 @@ def test_filter_errors_name_the_filter_as_readers_see_it(client, cards):
     page = client.get(LIST, {"date_from": "2024-13-45"}).content.decode()
     assert "Fact dated from: Enter a valid date." in page
     assert "date_from:" not in page
+
+
+@pytest.mark.parametrize("name", ["topic", "place", "outlet"])
+def test_a_nul_character_in_a_filter_is_a_form_error_not_a_crash(client, cards, name):
+    response = client.get(LIST, {name: "kara\x00bakh"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()

@@ -1,5 +1,6 @@
 """The newsroom's facts: a package by concept, re-exported here for imports and migrations."""
 
+from .articles import ArticleCheck, ArticleUse, CmsClient, WebhookAttempt, WebhookDelivery
 from .cards import (
     AUTHORED_FIELDS,
     CONTENT_FIELDS,
@@ -20,6 +21,11 @@ from .sources import Source
 from .tags import Place, Tag, Topic
 
 __all__ = [
+    "ArticleCheck",
+    "ArticleUse",
+    "CmsClient",
+    "WebhookAttempt",
+    "WebhookDelivery",
     "AUTHORED_FIELDS",
     "CONTENT_FIELDS",
     "EDITABLE",

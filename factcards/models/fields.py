@@ -108,17 +108,24 @@ TRACKING = ("utm_", "fbclid", "gclid", "mc_", "ocid", "cmpid", "ref", "smid")
 def link_key(url):
     """A link as it names an article: no scheme, no "www.", no trailing slash, no fragment,
     no tracking parameters, lower-case host. Two links to one article share it."""
-    from urllib.parse import parse_qsl, urlencode, urlsplit
+    from urllib.parse import urlencode, urlsplit
 
     if not url:
         return ""
     parts = urlsplit(url.strip())
     host = parts.netloc.lower().removeprefix("www.")
     host = host.removesuffix({"http": ":80", "https": ":443"}.get(parts.scheme.lower(), "\0"))
-    query = [
-        (key, value)
-        for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        if not key.lower().startswith(TRACKING)
-    ]
+    query = untracked(parts.query)
     path = parts.path.rstrip("/")
     return f"{host}{path}" + (f"?{urlencode(sorted(query))}" if query else "")
+
+
+def untracked(query):
+    """A query string's parameters, less those that only say how a reader arrived."""
+    from urllib.parse import parse_qsl
+
+    return [
+        (key, value)
+        for key, value in parse_qsl(query, keep_blank_values=True)
+        if not key.lower().startswith(TRACKING)
+    ]

@@ -1,5 +1,6 @@
 /* factcards embed: tell the embedding page how tall the card is, in every protocol embedders
-   listen to (pym.js, Datawrapper, AMP, WordPress), whenever the height changes. */
+   listen to (pym.js, Datawrapper, AMP, WordPress), whenever the height changes, and report
+   the article it is in to the embed registry. */
 (function () {
   "use strict";
   var parent = window.parent;
@@ -26,10 +27,31 @@
     if (secret) parent.postMessage({ message: "height", value: h, secret: secret }, "*");
   }
 
+  // The embed registry: which article shows this card. The loader says (its address, from
+  // the page's own origin, as the browser vouches in event.origin); without a loader, the
+  // Referer's origin will do. Our own pages (the card's preview) are no article.
+  var reported = {};
+  function report(url) {
+    if (!url || reported[url] || !navigator.sendBeacon) return;
+    try { if (new URL(url).origin === location.origin) return; } catch (e) { return; }
+    reported[url] = 1;
+    navigator.sendBeacon("/registry/seen", new URLSearchParams({ card: slug, url: url }));
+  }
+  window.addEventListener("load", function () {
+    setTimeout(function () {
+      var ancestors = location.ancestorOrigins;
+      if (!Object.keys(reported).length) report(document.referrer || (ancestors && ancestors[0]));
+    }, 3000);
+  });
+
   // A parent that starts listening late (a loader, pym's width message) asks again.
   window.addEventListener("message", function (event) {
     if (event.source !== parent) return;
     var d = event.data;
+    if (d && typeof d === "object" && typeof d["factcards:page"] === "string") {
+      try { if (new URL(d["factcards:page"]).origin === event.origin) report(d["factcards:page"]); } catch (e) { /* not an address */ }
+      return;
+    }
     if (d === "factcards:height?" || (typeof d === "string" && d.indexOf("pymxPYMx") === 0)) send(true);
   });
   if (window.ResizeObserver) new ResizeObserver(function () { send(); }).observe(document.body);

@@ -1,7 +1,8 @@
 /* factcards loader: turns <blockquote class="factcard"><a href=".../cards/SLUG/">…</a></blockquote>
    into a responsive iframe (the blockquote stays as the no-JavaScript fallback, and goes once
    the card has shown itself), and resizes it and any pasted <iframe data-factcard> to the
-   card's height. */
+   card's height. It also tells each card the address of the article around it (the card
+   reports it to the embed registry: which articles show which cards). */
 (function () {
   "use strict";
   if (window.factcardsLoader) return window.factcardsLoader.scan();
@@ -14,7 +15,11 @@
     iframe.setAttribute("data-factcard-watched", "1");
     frames.push({ el: iframe, origin: origin, quote: quote });
     // "*": before it loads, the frame is about:blank; the question carries nothing private.
-    var ask = function () { iframe.contentWindow.postMessage("factcards:height?", "*"); };
+    // The article's address goes to the card's own origin only, for the embed registry.
+    var ask = function () {
+      iframe.contentWindow.postMessage("factcards:height?", "*");
+      iframe.contentWindow.postMessage({ "factcards:page": location.href }, origin);
+    };
     iframe.addEventListener("load", ask);
     try { ask(); } catch (e) { /* not loaded yet: its load event asks */ }
   }

@@ -1,0 +1,272 @@
+"""Corrections that reach the articles: the desk's checklist, the emails, the signed webhook."""
+
+import json
+import time
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.urls import reverse
+
+from factcards.articles import deliver_webhook, signature, verify
+from factcards.models import ArticleCheck, ArticleUse, DeskPreference, WebhookDelivery
+
+from .factories import UserFactory, published_card
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+DUMMY_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+ARTICLES = ["https://news.example.org/2026/withdrawal", "https://news.example.org/2026/explainer"]
+
+
+@pytest.fixture
+def people(db):
+    return (
+        UserFactory(username="rita", email="rita@example.org", group="Reporters"),
+        UserFactory(username="eve", email="eve@example.org", group="Editors"),
+        UserFactory(username="ed", email="ed@example.org", group="Editors"),
+    )
+
+
+@pytest.fixture
+def card(people, settings):
+    settings.TASKS = DUMMY_TASKS
+    reporter, editor, _ = people
+    card = published_card(editor, created_by=reporter, statement="Nearly 2,000 peacekeepers.")
+    for url in ARTICLES:
+        ArticleUse.objects.create(card=card, url=url, how="cms")
+    return card
+
+
+def correct(card, by, approver, note="The agreements give 1,960."):
+    revision = card.start_revision(by)
+    revision.statement = "1,960 peacekeepers."
+    revision.correction_note = note
+    revision.save(by=by)
+    revision.submit(by)
+    return revision.publish(approver)
+
+
+def test_a_correction_lists_every_article_using_the_card_to_check(card, people):
+    _, editor, other = people
+    correct(card, editor, other)
+    checks = ArticleCheck.objects.filter(correction__card=card)
+    assert sorted(checks.values_list("use__url", flat=True)) == sorted(ARTICLES)
+    assert not checks.filter(updated=True).exists()
+
+
+def test_a_retraction_lists_them_too(card, people):
+    card.retract(people[2], "The figure was withdrawn.")
+    assert ArticleCheck.objects.filter(correction__kind="retraction").count() == 2
+
+
+def test_a_revision_without_a_correction_asks_for_no_check(card, people):
+    _, editor, other = people
+    revision = card.start_revision(editor)
+    revision.context = "A clearer sentence of context."
+    revision.save(by=editor)
+    revision.submit(editor)
+    revision.publish(other)
+    assert not ArticleCheck.objects.exists()
+
+
+def test_the_desk_counts_the_articles_to_check_until_each_is_ticked(client, card, people):
+    _, editor, other = people
+    correct(card, editor, other)
+    client.force_login(editor)
+    home = client.get(reverse("admin:index")).content.decode()
+    assert "Articles to check: 2" in home  # the header of every desk page
+    assert "1,960 peacekeepers." in home and "2 articles to check" in home
+    listing = reverse("admin:factcards_articlecheck_changelist")
+    page = client.get(listing)
+    assert all(url in page.content.decode() for url in ARTICLES)
+    checks = list(ArticleCheck.objects.order_by("pk"))
+    form = {
+        "form-TOTAL_FORMS": "2",
+        "form-INITIAL_FORMS": "2",
+        "form-0-id": checks[0].pk,
+        "form-0-updated": "on",
+        "form-1-id": checks[1].pk,
+        "_save": "Save",
+    }
+    assert client.post(listing, form).status_code == 302
+    ticked = ArticleCheck.objects.get(pk=checks[0].pk)
+    assert ticked.updated and ticked.checked_by == editor and ticked.checked_at
+    assert "Articles to check: 1" in client.get(reverse("admin:index")).content.decode()
+    rest = {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "_save": "Save"}
+    rest |= {"form-0-id": checks[1].pk, "form-0-updated": "on"}
+    assert client.post(listing, rest).status_code == 302
+    assert ArticleCheck.objects.filter(updated=True).count() == 2
+    home = client.get(reverse("admin:index")).content.decode()
+    assert "Articles to check:" not in home and 'id="articles-to-check"' not in home
+
+
+def test_a_reporter_sees_the_articles_of_their_own_cards(client, card, people):
+    reporter, editor, other = people
+    correct(card, editor, other)
+    client.force_login(reporter)
+    assert "Articles to check: 2" in client.get(reverse("admin:index")).content.decode()
+    client.force_login(UserFactory(group="Reporters"))
+    assert "Articles to check:" not in client.get(reverse("admin:index")).content.decode()
+
+
+def test_the_author_and_the_editors_are_emailed_the_list(
+    card, people, django_capture_on_commit_callbacks
+):
+    reporter, editor, other = people
+    DeskPreference.objects.create(user=UserFactory(email="quiet@example.org", group="Editors"),
+                                  email_me=False)  # fmt: skip
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        correct(card, editor, other)
+    lists = [m for m in mail.outbox if m.subject.startswith("Articles to check")]
+    assert len(lists) == 1
+    assert sorted(lists[0].to) == ["eve@example.org", "rita@example.org"]  # not who did it
+    assert all(url in lists[0].body for url in ARTICLES)
+
+
+def test_nothing_is_emailed_before_the_correction_commits(card, people):
+    mail.outbox.clear()
+    correct(card, people[1], people[2])  # the test's transaction never commits
+    assert mail.outbox == []
+
+
+# --- the webhook -----------------------------------------------------------------------------
+
+
+def deliveries_body(receiver):
+    headers, body = receiver.deliveries[-1]
+    return headers, body, json.loads(body)
+
+
+def test_the_cms_gets_one_signed_delivery_naming_card_and_articles(
+    card, people, webhook_receiver, settings, django_capture_on_commit_callbacks
+):
+    receiver = webhook_receiver()
+    with django_capture_on_commit_callbacks(execute=True):
+        correct(card, people[1], people[2])
+    delivery = WebhookDelivery.objects.get()
+    deliver_webhook.call(delivery.pk)
+    assert len(receiver.deliveries) == 1
+    headers, body, sent = deliveries_body(receiver)
+    assert verify(body, headers["Factcards-Signature"], settings.FACTCARDS_WEBHOOK_SECRET)
+    assert not verify(body, headers["Factcards-Signature"], "another secret")
+    assert not verify(
+        body + b" ", headers["Factcards-Signature"], settings.FACTCARDS_WEBHOOK_SECRET
+    )
+    assert sent["event"] == "card.corrected"
+    assert sent["card"]["slug"] == card.slug
+    assert sent["card"]["statement"] == "1,960 peacekeepers."
+    assert sent["correction"]["note"] == "The agreements give 1,960."
+    assert sorted(a["url"] for a in sent["articles"]) == sorted(ARTICLES)
+    assert headers["Factcards-Delivery"] == sent["id"]
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered"
+    assert [(a.number, a.status_code) for a in delivery.attempts.all()] == [(1, 200)]
+
+
+def test_a_replayed_delivery_is_refused_by_the_receivers_check(settings):
+    body = b'{"event": "card.corrected"}'
+    old = int(time.time()) - 600
+    assert verify(body, signature(body, "s", int(time.time())), "s")
+    assert not verify(body, signature(body, "s", old), "s")
+    assert not verify(body, "v1=deadbeef", "s")
+
+
+def test_a_retraction_is_sent_as_card_retracted(card, people, webhook_receiver):
+    receiver = webhook_receiver()
+    card.retract(people[2], "Withdrawn.")
+    deliver_webhook.call(WebhookDelivery.objects.get().pk)
+    assert json.loads(receiver.deliveries[0][1])["event"] == "card.retracted"
+
+
+def test_without_a_webhook_url_nothing_is_sent(card, people, settings):
+    settings.FACTCARDS_WEBHOOK_URL = ""
+    correct(card, people[1], people[2])
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_receiver_that_fails_twice_gets_it_on_the_third_try_from_the_worker(
+    transactional_db,
+    editorial_groups,
+    card,
+    people,
+    webhook_receiver,
+    settings,
+    django_capture_on_commit_callbacks,
+    client,
+):
+    settings.TASKS = DATABASE_TASKS
+    settings.FACTCARDS_TASK_RETRY_DELAY = 0  # the backoff's shape is the worker's; no waiting
+    receiver = webhook_receiver([500, 503])
+    with django_capture_on_commit_callbacks(execute=True):
+        correct(card, people[1], people[2])
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--interval", "0",
+                 verbosity=0)  # fmt: skip
+    assert len(receiver.deliveries) == 3
+    secret = settings.FACTCARDS_WEBHOOK_SECRET
+    # Each attempt is signed afresh, with its own timestamp, over the same body.
+    assert len({body for _, body in receiver.deliveries}) == 1
+    assert all(verify(body, h["Factcards-Signature"], secret) for h, body in receiver.deliveries)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "delivered"
+    assert [(a.number, a.status_code) for a in delivery.attempts.all()] == [
+        (1, 500),
+        (2, 503),
+        (3, 200),
+    ]
+    client.force_login(UserFactory(is_superuser=True))
+    page = client.get(reverse("admin:factcards_webhookdelivery_change", args=[delivery.pk]))
+    assert "HTTP 500" in page.content.decode() and "HTTP 503" in page.content.decode()
+
+
+def test_a_delivery_that_never_gets_through_ends_failed_after_the_last_attempt(
+    card, people, webhook_receiver, settings
+):
+    settings.FACTCARDS_TASK_ATTEMPTS = 3
+    webhook_receiver([500, 500, 500])
+    card.retract(people[2], "Withdrawn.")
+    delivery = WebhookDelivery.objects.get()
+    deliver_webhook.call(delivery.pk, attempt=1)
+    deliver_webhook.call(delivery.pk, attempt=2)
+    with pytest.raises(Exception, match="failed 3 times"):
+        deliver_webhook.call(delivery.pk, attempt=3)
+    delivery.refresh_from_db()
+    assert delivery.status == "failed"
+    assert delivery.attempts.count() == 3
+
+
+def test_an_unreachable_receiver_is_logged_with_the_error(card, people, settings):
+    settings.FACTCARDS_WEBHOOK_URL = "http://127.0.0.1:9/nothing-listens-here"
+    settings.FACTCARDS_WEBHOOK_SECRET = "s"
+    card.retract(people[2], "Withdrawn.")
+    delivery = WebhookDelivery.objects.get()
+    deliver_webhook.call(delivery.pk)
+    attempt = delivery.attempts.get()
+    assert attempt.status_code is None and attempt.error
+
+
+def test_the_registrys_desk_pages_are_valid_html(client, card, people, tmp_path, settings):
+    from .test_html import validate
+
+    settings.FACTCARDS_WEBHOOK_URL, settings.FACTCARDS_WEBHOOK_SECRET = "http://127.0.0.1:9/", "s"
+    correct(card, people[1], people[2])
+    deliver_webhook.call(WebhookDelivery.objects.get().pk)
+    client.force_login(UserFactory(is_superuser=True))
+    pages = {
+        "desk-home": reverse("admin:index"),
+        "articles-to-check": reverse("admin:factcards_articlecheck_changelist"),
+        "card-used-in": reverse("admin:factcards_factcard_change", args=[card.pk]),
+        "add-article": reverse("admin:factcards_articleuse_add") + f"?card={card.pk}",
+        "delivery": reverse(
+            "admin:factcards_webhookdelivery_change", args=[WebhookDelivery.objects.get().pk]
+        ),
+    }
+    files = []
+    for name, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        files.append(tmp_path / f"{name}.html")
+        files[-1].write_bytes(response.content)
+    assert "Articles to check" in files[0].read_text()
+    assert ARTICLES[0] in files[2].read_text()
+    assert validate([str(f) for f in files]) == []
