@@ -8,13 +8,14 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.options import ActionLocation
+from django.contrib.admin.options import ActionLocation, IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -24,6 +25,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import reading
 from .embeds import embed_codes
+from .exchange import write_csv
 from .models import (
     AUTHORED_FIELDS,
     CONTENT_FIELDS,
@@ -625,6 +627,11 @@ class FactCardAdmin(GuardedAdmin):
     def get_urls(self):
         return [
             path(
+                "export.csv",
+                self.admin_site.admin_view(self.export_csv_view),
+                name="factcards_factcard_export_csv",
+            ),
+            path(
                 "<path:object_id>/workflow/<str:action>/",
                 self.admin_site.admin_view(self.workflow_view),
                 name="factcards_factcard_workflow",
@@ -711,6 +718,22 @@ class FactCardAdmin(GuardedAdmin):
             "change_url": reverse("admin:factcards_factcard_change", args=[card.pk]),
         }
         return TemplateResponse(request, "admin/factcards/factcard/preview.html", context)
+
+    def export_csv_view(self, request):
+        """The changelist as the user sees it (its filters, search and order), as CSV."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseRedirect(
+                reverse("admin:factcards_factcard_changelist") + f"?{ERROR_FLAG}=1"
+            )
+        cards = changelist.get_queryset(request).prefetch_related("citations__source")
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="factcards.csv"'
+        write_csv(cards, response, request.build_absolute_uri)
+        return response
 
     # --- list actions: each card reported, done or refused with the reason ---------------
 

@@ -7,6 +7,9 @@ class FactcardsConfig(AppConfig):
     verbose_name = "Fact cards"
     default = True
 
+    def ready(self):
+        from .api import cors  # noqa: F401 - connects the API's CORS rule
+
 
 class NewsroomAdminConfig(admin_apps.AdminConfig):
     """Django's admin, with the editorial desk (factcards.desk) as its home page."""

@@ -265,6 +265,47 @@ FACTCARDS_EMBED_CACHE = {
 }
 FACTCARDS_OEMBED_CACHE_AGE = 3600
 
+# --- JSON API and import/export (issue 10) ---------------------------------------------------
+# Django REST framework for the read-only API (/api/), drf-spectacular for its OpenAPI schema
+# (the sidecar serves Swagger UI's files from here: no CDN under our CSP), django-cors-headers
+# for cross-origin reads.
+INSTALLED_APPS += ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar", "corsheaders"]
+# As high as it can go: before anything that may answer (CommonMiddleware's redirects).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.common.CommonMiddleware"),
+    "corsheaders.middleware.CorsMiddleware",
+)
+# CORS is switched on per request by factcards.api.cors (GETs and their preflights under /api/):
+# the regex alone can't tell methods apart, so it matches nothing.
+CORS_URLS_REGEX = r"^(?!)"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    # Public and read-only: nobody signs in to the API, and it shows what anyone may see.
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": ["factcards.api.throttling.ClientThrottle"],
+    # The client is REMOTE_ADDR, or the address this many proxies in front of us saw.
+    "NUM_PROXIES": int(os.environ.get("FACTCARDS_API_PROXIES", "0")),
+    "URL_FORMAT_OVERRIDE": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# Requests per client (each address) to /api/, kept in the Django cache.
+FACTCARDS_API_RATE = os.environ.get("FACTCARDS_API_RATE", "120/minute")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "factcards API",
+    "DESCRIPTION": "The newsroom's published fact cards and their sources, read-only. The card "
+    "list takes the same filters as the public list at /.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
 # --- outages ---------------------------------------------------------------------------------
 # With the database unreachable, pages answer 503 and ask to come back after this (seconds).
 FACTCARDS_RETRY_AFTER = env_int("FACTCARDS_RETRY_AFTER", 30)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemaps
-from django.urls import path
+from django.urls import include, path
 
 from factcards import embeds, registry, views
 from factcards.feeds import CardFeed
@@ -33,6 +33,8 @@ urlpatterns = [
     ),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # The read-only JSON API (issue 10): factcards/api/.
+    path("api/", include("factcards.api.urls")),
     # Where cards live (issue 11): embeds report their articles, CMSs register them.
     path("registry/seen", registry.report_seen, name="registry_seen"),
     path("registry/articles", registry.register_article, name="registry_articles"),

@@ -1,0 +1,155 @@
+"""How the API shows cards and sources: the fields as stored, and the card's own reading of
+them (display value, source credits, retraction notice), never formatted a second time."""
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .. import reading
+from ..models import Citation, Correction, FactCard, Source
+
+
+class TagSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+
+
+class SourceSummarySerializer(serializers.ModelSerializer):
+    url = serializers.CharField(help_text="The source's own link; empty when not known.")
+    credit = serializers.CharField(help_text="Who published it, as a reader sees it.")
+
+    class Meta:
+        model = Source
+        fields = ["id", "title", "outlet", "byline", "credit", "url", "published_on"]
+
+
+class CitationSerializer(serializers.ModelSerializer):
+    source = SourceSummarySerializer()
+
+    class Meta:
+        model = Citation
+        fields = ["excerpt", "relation", "stated_value", "locator", "source"]
+
+
+class CorrectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Correction
+        fields = ["kind", "note", "created_at"]
+
+
+class CardSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The card's page on this site.")
+    display_value = serializers.CharField(help_text="The typed value as readers read it.")
+    value = serializers.DecimalField(
+        max_digits=20, decimal_places=4, normalize_output=True, allow_null=True
+    )
+    topics = TagSerializer(many=True)
+    places = TagSerializer(many=True)
+    retracted = serializers.SerializerMethodField()
+    retraction_notice = serializers.SerializerMethodField()
+    updated_at = serializers.DateTimeField(
+        source="last_updated", help_text="When a revision was last published (else published_at)."
+    )
+    source_summary = serializers.SerializerMethodField(
+        help_text="The sources in a line: '3 sources: The Moscow Times, AFP and …'."
+    )
+    citations = CitationSerializer(many=True)
+    corrections = CorrectionSerializer(many=True)
+
+    class Meta:
+        model = FactCard
+        fields = [
+            "slug",
+            "url",
+            "statement",
+            "kind",
+            "display_value",
+            "value",
+            "unit",
+            "qualifier",
+            "value_date",
+            "value_date_end",
+            "date_precision",
+            "speaker",
+            "quotation",
+            "document_title",
+            "value_note",
+            "context",
+            "topics",
+            "places",
+            "as_of",
+            "status",
+            "retracted",
+            "retraction_notice",
+            "published_at",
+            "updated_at",
+            "source_summary",
+            "citations",
+            "corrections",
+        ]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, card):
+        return self.context["request"].build_absolute_uri(card.get_absolute_url())
+
+    def get_retracted(self, card) -> bool:
+        return card.is_retracted
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_retraction_notice(self, card):
+        """The public note of a retracted card; null for a card that is not retracted."""
+        return reading.retraction_notice(card)
+
+    def get_source_summary(self, card) -> str:
+        return reading.source_summary(card)
+
+
+class CitingCardSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    api_url = serializers.SerializerMethodField()
+    retracted = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FactCard
+        fields = ["slug", "url", "api_url", "statement", "retracted"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, card):
+        return self.context["request"].build_absolute_uri(card.get_absolute_url())
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_api_url(self, card):
+        return self.context["request"].build_absolute_uri(
+            reverse("api:card_detail", args=[card.slug])
+        )
+
+    def get_retracted(self, card) -> bool:
+        return card.is_retracted
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    url = serializers.CharField(help_text="The source's own link; empty when not known.")
+    archive_url = serializers.CharField()
+    credit = serializers.CharField(help_text="Who published it, as a reader sees it.")
+    cards = serializers.SerializerMethodField(help_text="The cards on record that cite it.")
+
+    class Meta:
+        model = Source
+        fields = [
+            "id",
+            "title",
+            "outlet",
+            "byline",
+            "credit",
+            "url",
+            "archive_url",
+            "published_on",
+            "language",
+            "cards",
+        ]
+
+    @extend_schema_field(CitingCardSerializer(many=True))
+    def get_cards(self, source):
+        cards = {c.card_id: c.card for c in source.public_citations}
+        return CitingCardSerializer(list(cards.values()), many=True, context=self.context).data
