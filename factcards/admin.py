@@ -244,18 +244,29 @@ class CitationInline(SafeAutocompleteFields, admin.StackedInline):
         return super().has_delete_permission(request, obj) and self._card_editable(request, obj)
 
 
-class CorrectionInline(admin.TabularInline):
-    model = Correction
-    fields = ["created_at", "kind", "note", "changed", "created_by"]
-    readonly_fields = fields
+class RecordInline(admin.TabularInline):
+    """Rows a card's page shows and nobody edits there (they are written by the workflow,
+    the embeds or the worker)."""
+
     extra = 0
     can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
 
-class ArticleUseInline(admin.TabularInline):
+
+class CorrectionInline(RecordInline):
+    model = Correction
+    fields = ["created_at", "kind", "note", "changed", "created_by"]
+
+
+class ArticleUseInline(RecordInline):
     """“Used in”: the articles that embed or cite the card (seen by its embeds, registered by
     a CMS, or added by hand from the “Add an article” link)."""
 
@@ -263,16 +274,7 @@ class ArticleUseInline(admin.TabularInline):
     verbose_name = "used in"
     verbose_name_plural = "used in"
     fields = ["url", "how", "first_seen", "last_seen", "views"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class GuardedForm(forms.ModelForm):
@@ -1029,18 +1031,9 @@ class CmsClientAdmin(admin.ModelAdmin):
             self.show_token(request, client, token)
 
 
-class WebhookAttemptInline(admin.TabularInline):
+class WebhookAttemptInline(RecordInline):
     model = WebhookAttempt
     fields = ["number", "at", "status_code", "error", "duration_ms"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WebhookDelivery)

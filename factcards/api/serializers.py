@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .. import reading
-from ..models import Citation, Correction, FactCard, Source
+from ..models import CONTENT_FIELDS, Citation, Correction, FactCard, Source
 
 
 class TagSerializer(serializers.Serializer):
@@ -60,25 +60,11 @@ class CardSerializer(serializers.ModelSerializer):
     class Meta:
         model = FactCard
         fields = [
-            "slug",
             "url",
-            "statement",
-            "kind",
             "display_value",
-            "value",
-            "unit",
-            "qualifier",
-            "value_date",
-            "value_date_end",
-            "date_precision",
-            "speaker",
-            "quotation",
-            "document_title",
-            "value_note",
-            "context",
+            *CONTENT_FIELDS,  # what the card says, as the desk's form names it
             "topics",
             "places",
-            "as_of",
             "status",
             "retracted",
             "retraction_notice",
