@@ -9,9 +9,11 @@ reader of the file; an import ignores them: imported cards are drafts of the imp
 
 import csv
 import json
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from rest_framework import serializers
 
 from . import reading
@@ -128,6 +130,11 @@ class CorrectionIn(Exactly):
         model = Correction
         fields = CORRECTION_FIELDS
         extra_kwargs = {"created_at": {"required": True}}
+
+    def validate_created_at(self, value):
+        if value > timezone.now():
+            raise serializers.ValidationError("A correction can't be dated in the future.")
+        return value
 
 
 class CardIn(Exactly):
@@ -331,5 +338,7 @@ def write_csv(cards, out, absolute_url):
 
 
 def cell_safe(text):
-    """A cell a spreadsheet will not run as a formula (OWASP's CSV injection advice)."""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    """A cell a spreadsheet will not run as a formula (OWASP's CSV injection advice), leading
+    spaces and full-width signs included (spreadsheets skip or fold them)."""
+    start = unicodedata.normalize("NFKC", text).lstrip()
+    return f"'{text}" if start.startswith(FORMULA_STARTS) else text

@@ -200,6 +200,8 @@ def test_the_api_lists_the_same_cards_in_the_same_order_as_the_list_page(client,
         ({"topic": "nul\x00byte"}, "topic"),
         ({"page_size": "0"}, "page_size"),
         ({"page_size": "1000"}, "page_size"),
+        ({"page_size": "²"}, "page_size"),  # str.isdigit() says yes, int() says no
+        ({"page_size": "５"}, "page_size"),
         ({"cursor": "not-a-cursor"}, "cursor"),
         ({"cursor": "eyJvZmZzZXQiOiAtMX0="}, "cursor"),  # {"offset": -1}
         ({"include_retracted": "maybe"}, "include_retracted"),

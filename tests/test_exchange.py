@@ -313,3 +313,30 @@ def test_the_csv_needs_the_right_to_see_the_cards(client, desk):
     assert client.get(CSV_URL).status_code == 302  # to the login page
     client.force_login(UserFactory(username="staff-without-rights"))
     assert client.get(CSV_URL).status_code == 403
+
+
+def test_a_spreadsheet_formula_behind_spaces_or_a_full_width_sign_is_neutralised():
+    from factcards.exchange import cell_safe
+
+    assert cell_safe(" =1+1") == "' =1+1"
+    assert cell_safe("＝1+1") == "'＝1+1"
+    assert cell_safe("1,960 peacekeepers") == "1,960 peacekeepers"
+
+
+def test_a_correction_dated_in_the_future_is_refused_with_its_line(importer, tmp_path):
+    line = card_line(
+        "dated-ahead",
+        corrections=[
+            {
+                "kind": "correction",
+                "note": "Forged.",
+                "changed": "",
+                "created_at": "2099-01-01T00:00:00+00:00",
+            }
+        ],
+    )
+    before = counts()
+    out, err = run_import(write_lines(tmp_path / "cards.jsonl", [line]), "rita")
+    assert out is None
+    assert "line 1: corrections" in err and "can't be dated in the future" in err
+    assert counts() == before

@@ -64,7 +64,8 @@ class KeysetCursorPagination(BasePagination):
         text = request.query_params.get(self.page_size_query_param)
         if text is None:
             return PAGE_SIZE
-        if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE_SIZE:
+        # ASCII digits only: "²".isdigit() is true, and int() refuses it.
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_PAGE_SIZE:
             raise ValidationError(
                 {self.page_size_query_param: [f"Give a whole number from 1 to {MAX_PAGE_SIZE}."]}
             )
