@@ -23,3 +23,29 @@ def test_a_database_outage_met_outside_a_view_is_a_503_with_retry_after(rf):
 def test_a_database_error_that_is_a_bug_stays_a_500(rf):
     response = raised(IntegrityError("duplicate key"), rf.get("/admin/"))
     assert response.status_code == 500
+
+
+def test_a_server_that_lately_read_only_the_shared_state_keeps_the_newest_one_in_an_outage(
+    db, settings, monkeypatch
+):
+    """Two app servers: this one read the state from the database once, then (for a second
+    at a time) only from the shared copy another server set after a publication. When the
+    database goes down, it must serve what the newest publication's caches keep, not what
+    it read itself long ago: else every embed kept since is a "back shortly"."""
+    from django.core.cache import cache
+
+    from factcards.models import publication
+
+    settings.FACTCARDS_SHARED_CACHE = True
+    cache.clear()
+    monkeypatch.setattr(publication, "last_seen", {})
+    first = publication.publication_state()  # read from the database
+    cache.set(publication.STATE_KEY, first + 1)  # the other server, after a publication
+    assert publication.publication_state() == first + 1
+    cache.delete(publication.STATE_KEY)  # its second is up
+
+    def down():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(publication.Publication, "current", down)
+    assert publication.publication_state() == first + 1

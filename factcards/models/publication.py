@@ -66,7 +66,7 @@ class Publication(models.Model):
 STATE_KEY = "factcards:publication-state"
 LAST_STATE_KEY = "factcards:publication-state:last"
 STATE_SECONDS = 1
-last_seen = {}  # this process's last reading, for when the database can't be reached
+last_seen = {}  # this process's last reading ("state"), and the last it shared ("shared")
 
 
 def publication_state(request=None):
@@ -77,7 +77,9 @@ def publication_state(request=None):
         try:
             state = Publication.current()
         except (OperationalError, InterfaceError):
-            state = last_seen.get("state") or cache_get(LAST_STATE_KEY)
+            # The newest state any server saw, else this process's: a process that has
+            # only read the shared copy lately still knows it.
+            state = cache_get(LAST_STATE_KEY) or last_seen.get("state")
             if state is None:
                 raise
             if request is not None:
@@ -85,9 +87,10 @@ def publication_state(request=None):
             return state
         if settings.FACTCARDS_SHARED_CACHE:
             cache_set(STATE_KEY, state, timeout=STATE_SECONDS)
-        if last_seen.get("state") != state:
-            last_seen["state"] = state
+        if last_seen.get("shared") != state:
             cache_set(LAST_STATE_KEY, state)
+            last_seen["shared"] = state
+    last_seen["state"] = state
     return state
 
 
@@ -101,7 +104,9 @@ def forget_state():
 
 def remember_state():
     if settings.FACTCARDS_SHARED_CACHE:
-        cache_set(STATE_KEY, Publication.current(), timeout=STATE_SECONDS)
+        state = Publication.current()
+        cache_set(STATE_KEY, state, timeout=STATE_SECONDS)
+        cache_set(LAST_STATE_KEY, state)
 
 
 def publication_key(key, request=None):
