@@ -40,6 +40,33 @@ class OpenChoiceFilter(django_filters.ChoiceFilter):
     field_class = OpenChoiceField
 
 
+FLAG_WORDS = {"on": True, "true": True, "1": True, "off": False, "false": False, "0": False}
+
+
+class FlagCheckbox(forms.CheckboxInput):
+    """A checkbox ("on", as a browser sends it), or true/false/1/0 as an API client writes
+    it. Any other word reaches the field as written (a plain checkbox reads it as ticked)."""
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        if value in (None, ""):
+            return None
+        return FLAG_WORDS.get(value.lower(), value) if isinstance(value, str) else bool(value)
+
+
+class FlagField(forms.NullBooleanField):
+    widget = FlagCheckbox
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            raise forms.ValidationError("Give true or false.", code="invalid")
+        return value
+
+
+class FlagFilter(django_filters.BooleanFilter):
+    field_class = FlagField
+
+
 def cites(**source_lookup):
     """An Exists() that is true for cards with a citation matching the lookup."""
     return Exists(Citation.objects.filter(card=OuterRef("pk"), **source_lookup))
@@ -89,11 +116,7 @@ class FactCardFilter(django_filters.FilterSet):
         lookup_expr="lte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    disagree = django_filters.BooleanFilter(
-        label="Only where sources disagree",
-        method="with_disagreement",
-        widget=forms.CheckboxInput,
-    )
+    disagree = FlagFilter(label="Only where sources disagree", method="with_disagreement")
     sort = django_filters.ChoiceFilter(
         label="Sort",
         choices=SORTS,

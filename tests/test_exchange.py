@@ -10,7 +10,7 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from factcards.models import Citation, Correction, FactCard, Source, Topic
+from factcards.models import Citation, Correction, FactCard, Source, Topic, WorkflowError
 
 from .factories import CitationFactory, FactCardFactory, SourceFactory, UserFactory, publish
 
@@ -340,3 +340,29 @@ def test_a_correction_dated_in_the_future_is_refused_with_its_line(importer, tmp
     assert out is None
     assert "line 1: corrections" in err and "can't be dated in the future" in err
     assert counts() == before
+
+
+def test_an_imported_retraction_keeps_its_card_from_ever_being_published(importer, tmp_path):
+    """A card retracted where it was exported arrives here as a draft with its notice on
+    record: it can't be published again (its retraction would show on a live card), and
+    its author can still delete the draft."""
+    retraction = {
+        "kind": "retraction",
+        "note": "Misattributed.",
+        "changed": "",
+        "created_at": "2024-01-01T00:00:00+00:00",
+    }
+    line = card_line("withdrawn-elsewhere", corrections=[retraction])
+    out, err = run_import(write_lines(tmp_path / "cards.jsonl", [line]), "rita")
+    assert out.startswith("Imported 1 card"), err
+    card = FactCard.objects.get(slug="withdrawn-elsewhere")
+    card.submit(importer)
+    with pytest.raises(WorkflowError, match="carries a retraction notice"):
+        card.publish(UserFactory(group="Editors"))
+    card.refresh_from_db()
+    assert card.status == "in_review"
+    assert not FactCard.objects.published().filter(slug="withdrawn-elsewhere").exists()
+
+    card.return_to_draft(UserFactory(group="Editors"), "Write a new card instead.")
+    FactCard.objects.get(pk=card.pk).delete()
+    assert not Correction.objects.filter(note="Misattributed.").exists()

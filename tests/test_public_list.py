@@ -235,6 +235,7 @@ def test_result_count_is_announced_to_screen_readers(client, cards):
         {"q": "nul\x00byte"},
         {"topic": "nul\x00byte"},
         {"outlet": "nul\x00byte"},
+        {"disagree": "maybe"},
     ],
 )
 def test_bad_filter_input_shows_the_error_and_no_results(client, cards, params):

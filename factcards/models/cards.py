@@ -711,6 +711,12 @@ class FactCard(models.Model):
                 "This revision changes the card's substance "
                 f"({', '.join(self.substance_changes())}): write the public correction note."
             )
+        if self.pk and any(c.kind == "retraction" for c in self.corrections.all()):
+            # Only an import brings one to a card that is not retracted here.
+            problems.append(
+                "This card carries a retraction notice (it came with an import): a retracted "
+                "claim is not published again. Write a new card for what holds now."
+            )
         return problems
 
     def substance_changes(self):
