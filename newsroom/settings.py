@@ -223,6 +223,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # Django's own console handler would print each of its records (the task worker's
+    # included) a second time, beside the root's.
+    "loggers": {"django": {"handlers": [], "propagate": True}},
 }
 
 # Email: printed to the console in development; SMTP from the environment on a server.
