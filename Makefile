@@ -19,7 +19,7 @@ PYTHON ?= $(shell \
       "$$c" -c 'import sys; print(sys.executable)'; break; fi; \
   done)
 
-.PHONY: help run test lint admin demo migrate bench bench-pages clean check-python serve backup restore
+.PHONY: help run test lint admin demo migrate bench bench-pages bench-load clean check-python serve backup restore
 
 help:
 	@echo "make run    set up .venv, the SQLite database and the demo data; serve http://$(HOST):$(PORT)"
@@ -30,6 +30,7 @@ help:
 	@echo "make restore BACKUP=file: into a fresh database (a new SQLite file, or after createdb)"
 	@echo "make admin  create an admin login (superuser) for http://$(HOST):$(PORT)/admin/"
 	@echo "make bench  requests per second over HTTP (gunicorn + wrk) against a few thousand cards"
+	@echo "make bench-load  the same readers while an editor publishes a card every second"
 	@echo "make clean  remove .venv and the SQLite database"
 
 check-python:
@@ -112,6 +113,10 @@ bench: $(VENV)/.installed
 
 bench-pages: $(VENV)/.installed
 	$(VPY) bench/pages.py $(BENCH_ARGS)
+
+# Readers on the list and an embed while an editor publishes a card every second.
+bench-load: $(VENV)/.installed
+	$(VPY) bench/load.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles

@@ -46,12 +46,15 @@ def wait_for(url, seconds=30):
     raise SystemExit(f"gunicorn did not answer {url} within {seconds} s")
 
 
-def wrk(url, seconds, connections, headers=()):
+def wrk(url, seconds, connections, headers=(), script="report.lua", paths=()):
+    """wrk's summary (bench/report.lua's JSON line); `paths`, for a script that takes
+    them, are requested in turn."""
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
-    command += ["-s", str(ROOT / "bench" / "report.lua"), "-H", "Accept-Encoding: gzip"]
+    command += ["-s", str(ROOT / "bench" / script), "-H", "Accept-Encoding: gzip"]
     for header in headers:
         command += ["-H", header]
-    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    command += [url, *(["--", *paths] if paths else [])]
+    out = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -80,17 +83,22 @@ def in_process(paths):
     return found
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc, seconds, connections, output):
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--cards", type=int, default=5000)
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--seconds", type=int, default=seconds)
+    parser.add_argument("--connections", type=int, default=connections)
     parser.add_argument("--reuse", action="store_true", help="use the archive already there")
-    parser.add_argument("--output", type=Path, help="default: bench/results/http-<db>.json")
+    parser.add_argument("--output", type=Path, help=f"default: bench/results/{output}")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk (Debian's package).")
+    return args
 
+
+def prepare(args):
+    """Production settings (and the bare view) in this process; the archive built unless
+    --reuse; the static files collected for whitenoise."""
     workdir = tempfile.mkdtemp(prefix="factcards-bench-")
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{workdir}/bench.sqlite3")
     os.environ.update(
@@ -105,20 +113,16 @@ def main():
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
-
-    from factcards.models import FactCard
 
     if not args.reuse:
         call_command("migrate", verbosity=0)
         call_command("bench_data", cards=args.cards)
     call_command("collectstatic", "--no-input", verbosity=0)
-    words = json.loads((ROOT / "bench" / "results" / "words.json").read_text())
-    slug, topic = (
-        FactCard.objects.published().order_by("pk").values_list("slug", "topics__slug").first()
-    )
-    total = FactCard.objects.published().count()
 
+
+def start_gunicorn():
+    """gunicorn with this process's environment on a free port, answering: (base URL,
+    process)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -134,6 +138,28 @@ def main():
     )
     try:
         wait_for(f"{base}/bench/bare")
+    except BaseException:
+        server.terminate()
+        raise
+    return base, server
+
+
+def main():
+    args = arguments(__doc__, seconds=10, connections=16, output="http-<db>.json")
+
+    prepare(args)
+    from django.db import connection
+
+    from factcards.models import FactCard
+
+    words = json.loads((ROOT / "bench" / "results" / "words.json").read_text())
+    slug, topic = (
+        FactCard.objects.published().order_by("pk").values_list("slug", "topics__slug").first()
+    )
+    total = FactCard.objects.published().count()
+
+    base, server = start_gunicorn()
+    try:
         embed = f"/embed/{slug}/"
         with urllib.request.urlopen(base + embed) as response:
             etag = response.headers["ETag"]
