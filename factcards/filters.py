@@ -208,20 +208,63 @@ class FactCardFilter(django_filters.FilterSet):
     def facets(self):
         """{facet: {option: cards}}, with "" for all options of the facet: how many cards
         choosing each gives. Where nothing but the facet itself is chosen, the counts kept
-        at each publication; otherwise one grouped query a facet over the cards' facets."""
+        at each publication; otherwise one grouped query a facet: over the kept facets of
+        the published cards alone where every other choice is a facet (an index read per
+        card), else over the facets of the cards the other filters let through."""
         self.qs  # noqa: B018 - filters the queryset and keeps the facets' bases
         counts = {}
         for facet in FACETS:
-            if not self.chosen(leaving_out=facet):
+            pairs = self.facet_pairs(leaving_out=facet)
+            if pairs == []:
                 options, total = self.kept_counts[facet], self.published_total()
+            elif pairs is not None:
+                options = counted_options(cards_with(pairs, facet=facet))
+                total = self.total_with(pairs)
             else:
                 base = self.facet_base(facet)
-                options = dict(
-                    CardFacet.objects.filter(facet=facet, card__in=base)
-                    .values_list("option")
-                    .annotate(n=Count("pk"))
-                    .order_by()
-                )
+                options = counted_options(CardFacet.objects.filter(facet=facet, card__in=base))
                 total = FactCard.objects.filter(pk__in=base).count()
             counts[facet] = {"": total, **options}
         return counts
+
+    def facet_pairs(self, leaving_out=None):
+        """The chosen filters as (facet, option) pairs, less one facet's own; None where a
+        filter that is no facet (a search, a date) is chosen too."""
+        pairs = []
+        for name, value in sorted(self.chosen(leaving_out=leaving_out).items()):
+            if name == "disagree":
+                pairs.append(("disagree", "on"))
+            elif name in FACETS:
+                pairs.append((name, value))
+            else:
+                return None
+        return pairs
+
+    def total_with(self, pairs):
+        """How many published cards count for every pair: kept for one, else counted."""
+        if len(pairs) == 1:
+            facet, option = pairs[0]
+            return self.kept_counts[facet].get(option, 0)
+        return cards_with(pairs, facet="kind").count()  # every card has one kind
+
+    def matching_total(self):
+        """How many cards the filtered list has, where the kept facets can say (None where
+        a search or a date is chosen: the list's own query counts then)."""
+        pairs = self.facet_pairs()
+        if pairs is None:
+            return None
+        return self.total_with(pairs) if pairs else self.published_total()
+
+
+def cards_with(pairs, facet):
+    """The `facet` rows of the published cards that count for every (facet, option) pair."""
+    rows = CardFacet.objects.filter(facet=facet)
+    for chosen, option in pairs:
+        rows = rows.filter(
+            card__in=CardFacet.objects.filter(facet=chosen, option=option).values("card")
+        )
+    return rows
+
+
+def counted_options(rows):
+    return dict(rows.values_list("option").annotate(n=Count("pk")).order_by())

@@ -113,8 +113,9 @@ def filtered_by(filterset_or_text):
 def page_of(filterset, number):
     """(how many cards, which page, the ids on it): what the list remembers per publication."""
     paginator = Paginator(filterset.qs, PAGE_SIZE)
-    if not filterset.chosen():
-        paginator.count = filterset.published_total()  # kept with the facets: no COUNT(*)
+    total = filterset.matching_total()
+    if total is not None:
+        paginator.count = total  # from the kept facets: no COUNT(*) over the cards
     page = paginator.get_page(number)
     return page.paginator.count, page.number, [card.pk for card in page.object_list]
 
