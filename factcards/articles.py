@@ -210,7 +210,7 @@ def deliver_webhook(delivery_id, attempt=1):
     raise WebhookFailed(f"Webhook delivery {delivery_id} failed {attempt} times; last: {error}")
 
 
-# --- deliveries whose task was lost -----------------------------------------------------------
+# --- deliveries whose task was lost, and those an editor sends again --------------------------
 
 
 def stuck_after():
@@ -239,3 +239,15 @@ def sweep_stuck_deliveries():
             deliver_webhook.enqueue(pk, attempt=attempt + 1)
             resent += 1
     return f"Stuck webhook deliveries: {resent} sent again, {failed} failed for good."
+
+
+def send_again(delivery):
+    """One more attempt for a delivery that failed for good; False (nothing sent) for one
+    still pending or delivered."""
+    with transaction.atomic():
+        reopened = WebhookDelivery.objects.filter(
+            pk=delivery.pk, status=WebhookDelivery.Status.FAILED, attempt=delivery.attempt
+        ).update(status=WebhookDelivery.Status.PENDING, attempted_at=timezone.now())
+        if reopened:
+            deliver_webhook.enqueue(delivery.pk, attempt=delivery.attempt + 1)
+    return bool(reopened)

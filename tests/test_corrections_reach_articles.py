@@ -5,6 +5,7 @@ import json
 import time
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.management import call_command
 from django.tasks import default_task_backend
@@ -15,6 +16,7 @@ from factcards.articles import deliver_webhook, signature, stuck_after, verify
 from factcards.models import ArticleCheck, ArticleUse, DeskPreference, WebhookDelivery
 from factcards.tasks import backoff, run_periodic, schedule_periodic
 
+from .admin_forms import messages_of
 from .factories import UserFactory, published_card
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -276,9 +278,10 @@ def test_the_registrys_desk_pages_are_valid_html(client, card, people, tmp_path,
     assert validate([str(f) for f in files]) == []
 
 
-# --- deliveries whose task was lost: the quarter-hourly sweep ---------------------------------
+# --- deliveries whose task was lost: the quarter-hourly sweep; sending a failed one again -----
 
 TEN_SEVEN = datetime.datetime(2026, 12, 1, 10, 7, tzinfo=datetime.UTC)
+DELIVERIES = reverse("admin:factcards_webhookdelivery_changelist")
 
 
 def quarter(hour, minute):
@@ -423,3 +426,68 @@ def test_a_stuck_delivery_that_had_all_its_attempts_ends_failed(
     delivery.refresh_from_db()
     assert delivery.status == "failed"
     assert len(receiver.deliveries) == 2
+
+
+def failed_delivery(card, people, settings):
+    settings.FACTCARDS_TASK_ATTEMPTS = 2
+    card.retract(people[2], "Withdrawn.")
+    delivery = WebhookDelivery.objects.get()
+    deliver_webhook.call(delivery.pk, attempt=1)
+    with pytest.raises(articles.WebhookFailed):
+        deliver_webhook.call(delivery.pk, attempt=2)
+    return delivery
+
+
+def test_an_editor_sends_a_failed_delivery_again_a_reporter_cannot(
+    client, card, people, webhook_receiver, settings
+):
+    reporter, editor, _ = people
+    receiver = webhook_receiver([500, 500])
+    delivery = failed_delivery(card, people, settings)
+    since = len(default_task_backend.results)
+    action = {"action": "send_again", "_selected_action": [delivery.pk]}
+
+    client.force_login(reporter)
+    assert client.post(DELIVERIES, action).status_code == 403
+    # Even let to read the log, a reporter is not offered the action.
+    reporter.user_permissions.add(Permission.objects.get(codename="view_webhookdelivery"))
+    page = client.post(DELIVERIES, action)
+    assert page.status_code == 200 and "Send again" not in page.content.decode()
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and enqueued_deliveries(since) == []
+
+    client.force_login(editor)
+    assert "Send again" in client.get(DELIVERIES).content.decode()
+    response = client.post(DELIVERIES, action, follow=True)
+    assert "1 sent again" in messages_of(response)
+    resent = enqueued_deliveries(since)
+    assert resent == [(delivery.pk, 3)]
+    send(resent)
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered"
+    assert len(receiver.deliveries) == 3
+    assert [(a.number, a.status_code) for a in delivery.attempts.all()] == [
+        (1, 500),
+        (2, 500),
+        (3, 200),
+    ]
+
+
+def test_a_pending_or_delivered_delivery_is_not_sent_again(
+    client, card, people, webhook_receiver, settings
+):
+    receiver = webhook_receiver()
+    card.retract(people[2], "Withdrawn.")
+    delivered = WebhookDelivery.objects.get()
+    deliver_webhook.call(delivered.pk)
+    pending = WebhookDelivery.objects.create(
+        event="card.retracted", card=card, url=receiver.url, body=delivered.body
+    )
+    since = len(default_task_backend.results)
+    client.force_login(people[1])
+    action = {"action": "send_again", "_selected_action": [delivered.pk, pending.pk]}
+    shown = messages_of(client.post(DELIVERIES, action, follow=True))
+    assert "was not sent again: it was delivered already." in shown
+    assert "was not sent again: it is still being delivered" in shown
+    assert enqueued_deliveries(since) == []
+    assert len(receiver.deliveries) == 1
