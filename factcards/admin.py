@@ -24,6 +24,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import reading
+from .articles import send_again
 from .embeds import embed_codes
 from .exchange import write_csv
 from .models import (
@@ -1037,8 +1038,9 @@ class WebhookAttemptInline(RecordInline):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
-    """Every webhook sent to the CMS, with each attempt: status code, time, error."""
+class WebhookDeliveryAdmin(SafeActionsMixin, admin.ModelAdmin):
+    """Every webhook sent to the CMS, with each attempt: status code, time, error; editors
+    send a failed one again once the CMS is back."""
 
     list_display = ["event", "card", "status", "created_at", "delivered_at", "attempt_count"]
     list_filter = ["status", "event"]
@@ -1047,6 +1049,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     fields = ["event", "event_id", "card", "url", "status", "created_at", "delivered_at", "body"]
     readonly_fields = fields
     inlines = [WebhookAttemptInline]
+    actions = ["send_again"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(attempt_total=Count("attempts"))
@@ -1054,6 +1057,28 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     @admin.display(description="attempts", ordering="attempt_total")
     def attempt_count(self, delivery):
         return delivery.attempt_total
+
+    @admin.action(description="Send again", permissions=["resend"])
+    def send_again(self, request, queryset):
+        sent, refused = [], []
+        for delivery in queryset.select_related("card"):
+            (sent if send_again(delivery) else refused).append(delivery)
+        if sent:
+            names = "; ".join(f"“{delivery}”" for delivery in sent)
+            message = f"{len(sent)} sent again (one more attempt, by the worker): {names}"
+            self.message_user(request, message, messages.SUCCESS)
+        for delivery in refused:
+            delivery.refresh_from_db(fields=["status"])
+            reason = (
+                "it was delivered already"
+                if delivery.status == WebhookDelivery.Status.DELIVERED
+                else "it is still being delivered; only a failed delivery is sent again"
+            )
+            message = f"“{delivery}” was not sent again: {reason}."
+            self.message_user(request, message, messages.ERROR)
+
+    def has_resend_permission(self, request):
+        return FactCard.is_editor(request.user)
 
     def has_add_permission(self, request):
         return False

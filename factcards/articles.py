@@ -1,6 +1,8 @@
 """Corrections that reach the articles: when a card is corrected or retracted, every article
 that embeds or cites it is listed to be checked, its author and the editors get the list by
-email, and the newsroom's CMS gets a signed webhook, delivered by the worker and retried.
+email, and the newsroom's CMS gets a signed webhook, delivered by the worker and retried;
+a delivery whose task was lost (never enqueued, or a worker gone before the retry) is swept
+up by a periodic job and sent again.
 
 Fired from the model layer (a Correction saved, whichever path made it), after the commit.
 """
@@ -12,17 +14,19 @@ import logging
 import time
 import urllib.error
 import urllib.request
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
+from django.db.models import Q
 from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
 
 from .models import ArticleCheck, DeskPreference, WebhookAttempt, WebhookDelivery
 from .notifications import editors
-from .tasks import retry
+from .tasks import backoff, retry
 
 logger = logging.getLogger(__name__)
 
@@ -178,10 +182,14 @@ def post(delivery):
 @task
 def deliver_webhook(delivery_id, attempt=1):
     """Send one delivery; every attempt is logged, failures are tried again with backoff.
-    A delivery already made is not sent twice."""
+    A delivery already made is not sent twice, nor an attempt made twice (a late retry and
+    the sweep's may both be enqueued): each is claimed on the delivery's row first."""
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery_id, status=WebhookDelivery.Status.PENDING, attempt=attempt - 1
+    ).update(attempt=attempt, attempted_at=timezone.now())
     delivery = WebhookDelivery.objects.filter(pk=delivery_id).first()
-    if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
-        return {"status": delivery.status if delivery else "gone"}
+    if not claimed:
+        return {"status": delivery.status if delivery else "gone", "not_sent": attempt}
     started = time.monotonic()
     code, error = post(delivery)
     WebhookAttempt.objects.create(
@@ -200,3 +208,46 @@ def deliver_webhook(delivery_id, attempt=1):
         return {"status": "retrying", "attempt": attempt, "error": error}
     WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.FAILED)
     raise WebhookFailed(f"Webhook delivery {delivery_id} failed {attempt} times; last: {error}")
+
+
+# --- deliveries whose task was lost, and those an editor sends again --------------------------
+
+
+def stuck_after():
+    """How long a pending delivery goes without an attempt before its task is taken as lost:
+    twice the longest wait between two attempts, plus one attempt's timeout, so that a retry
+    merely late in a busy queue is left to come."""
+    waits = [backoff(attempt) for attempt in range(1, settings.FACTCARDS_TASK_ATTEMPTS)]
+    return timedelta(seconds=2 * max(waits, default=0) + settings.FACTCARDS_WEBHOOK_TIMEOUT)
+
+
+def sweep_stuck_deliveries():
+    """Send again, as their next attempt, the deliveries pending long after their last
+    attempt (or their creation); those that had all their attempts end failed."""
+    cutoff = timezone.now() - stuck_after()
+    stuck = Q(status=WebhookDelivery.Status.PENDING) & (
+        Q(attempted_at__lt=cutoff) | Q(attempted_at__isnull=True, created_at__lt=cutoff)
+    )
+    resent = failed = 0
+    for pk, attempt in WebhookDelivery.objects.filter(stuck).values_list("pk", "attempt"):
+        # The update is the claim: a retry that began meanwhile changed the row, and so does
+        # another sweep, which then finds nothing to do.
+        still_stuck = WebhookDelivery.objects.filter(stuck, pk=pk, attempt=attempt)
+        if attempt >= settings.FACTCARDS_TASK_ATTEMPTS:
+            failed += still_stuck.update(status=WebhookDelivery.Status.FAILED)
+        elif still_stuck.update(attempted_at=timezone.now()):
+            deliver_webhook.enqueue(pk, attempt=attempt + 1)
+            resent += 1
+    return f"Stuck webhook deliveries: {resent} sent again, {failed} failed for good."
+
+
+def send_again(delivery):
+    """One more attempt for a delivery that failed for good; False (nothing sent) for one
+    still pending or delivered."""
+    with transaction.atomic():
+        reopened = WebhookDelivery.objects.filter(
+            pk=delivery.pk, status=WebhookDelivery.Status.FAILED, attempt=delivery.attempt
+        ).update(status=WebhookDelivery.Status.PENDING, attempted_at=timezone.now())
+        if reopened:
+            deliver_webhook.enqueue(delivery.pk, attempt=delivery.attempt + 1)
+    return bool(reopened)

@@ -115,6 +115,12 @@ def next_midnight(now):
     return (local + datetime.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def next_quarter_hour(now):
+    """The next quarter hour (:00, :15, :30, :45) after `now`: when stuck webhooks are swept."""
+    slot = now.replace(second=0, microsecond=0)
+    return slot + datetime.timedelta(minutes=15 - slot.minute % 15)
+
+
 def next_digest_slot(now):
     weekday, hour = settings.FACTCARDS_CHECK_DIGEST
     return weekly_slot(now, weekday, hour)
@@ -193,8 +199,17 @@ def announce_fallen_due():
     return f"Cards fallen due for a check: {len(cards)}."
 
 
+def sweep_webhooks():
+    """The webhook deliveries left pending by a lost task (an enqueue that failed, a worker
+    gone between an attempt and its retry) are sent again, or end failed."""
+    from .articles import sweep_stuck_deliveries
+
+    return sweep_stuck_deliveries()
+
+
 # Each periodic job: (when its next run is due after a given time, what it does).
 PERIODIC = {
     "check_digest": (next_digest_slot, send_check_digest),
     "fallen_due": (next_midnight, announce_fallen_due),
+    "webhook_sweep": (next_quarter_hour, sweep_webhooks),
 }

@@ -1,16 +1,22 @@
 """Corrections that reach the articles: the desk's checklist, the emails, the signed webhook."""
 
+import datetime
 import json
 import time
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.management import call_command
+from django.tasks import default_task_backend
 from django.urls import reverse
 
-from factcards.articles import deliver_webhook, signature, verify
+from factcards import articles
+from factcards.articles import deliver_webhook, signature, stuck_after, verify
 from factcards.models import ArticleCheck, ArticleUse, DeskPreference, WebhookDelivery
+from factcards.tasks import backoff, run_periodic, schedule_periodic
 
+from .admin_forms import messages_of
 from .factories import UserFactory, published_card
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -270,3 +276,218 @@ def test_the_registrys_desk_pages_are_valid_html(client, card, people, tmp_path,
     assert "Articles to check" in files[0].read_text()
     assert ARTICLES[0] in files[2].read_text()
     assert validate([str(f) for f in files]) == []
+
+
+# --- deliveries whose task was lost: the quarter-hourly sweep; sending a failed one again -----
+
+TEN_SEVEN = datetime.datetime(2026, 12, 1, 10, 7, tzinfo=datetime.UTC)
+DELIVERIES = reverse("admin:factcards_webhookdelivery_changelist")
+
+
+def quarter(hour, minute):
+    return TEN_SEVEN.replace(hour=hour, minute=minute)
+
+
+def enqueued_deliveries(since=0):
+    """The deliver_webhook tasks enqueued (since the `since`-th task), as (id, attempt)."""
+    return [
+        (result.args[0], result.kwargs.get("attempt", 1))
+        for result in default_task_backend.results[since:]
+        if result.task.name == "deliver_webhook"
+    ]
+
+
+def sweep(time_machine, at):
+    """Run the worker's sweep of stuck deliveries at the quarter hour `at`, as its periodic
+    job; what it enqueued, as (id, attempt)."""
+    since = len(default_task_backend.results)
+    schedule_periodic(now=at - datetime.timedelta(seconds=1))  # the slot's row and task
+    time_machine.move_to(at, tick=False)
+    outcome = run_periodic.call("webhook_sweep", at.isoformat())
+    assert outcome.startswith("Stuck webhook deliveries:")
+    return enqueued_deliveries(since)
+
+
+def send(tasks):
+    for delivery_id, attempt in tasks:
+        deliver_webhook.call(delivery_id, attempt=attempt)
+
+
+@pytest.fixture
+def backoff_as_shipped(settings):
+    """The retry settings' defaults: 8 attempts, 5 s doubling; a delivery is stuck after
+    twice the longest wait (320 s) plus one attempt's 10 s."""
+    settings.FACTCARDS_TASK_ATTEMPTS = 8
+    settings.FACTCARDS_TASK_RETRY_DELAY = 5
+    settings.FACTCARDS_TASK_RETRY_MAX_DELAY = 3600
+    settings.FACTCARDS_WEBHOOK_TIMEOUT = 10
+    assert stuck_after() == datetime.timedelta(seconds=650)
+
+
+class Unreachable:
+    """A task queue that refuses every task (its database gone a moment)."""
+
+    def enqueue(self, *args, **kwargs):
+        raise ConnectionError("the queue is down")
+
+
+def test_a_delivery_whose_enqueue_failed_is_swept_up_and_delivered_once(
+    card, people, webhook_receiver, time_machine, monkeypatch, caplog, backoff_as_shipped,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    receiver = webhook_receiver()
+    time_machine.move_to(TEN_SEVEN, tick=False)
+    monkeypatch.setattr(articles, "deliver_webhook", Unreachable())
+    with django_capture_on_commit_callbacks(execute=True):
+        card.retract(people[2], "Withdrawn.")
+    monkeypatch.undo()
+    assert "Could not enqueue webhook delivery" in caplog.text
+    delivery = WebhookDelivery.objects.get()
+
+    assert sweep(time_machine, quarter(10, 15)) == []  # 8 minutes: not yet taken as lost
+    swept = sweep(time_machine, quarter(10, 30))
+    assert swept == [(delivery.pk, 1)]
+    send(swept)
+    send(swept)  # the same task delivered twice by the queue
+    assert sweep(time_machine, quarter(11, 0)) == []
+
+    assert len(receiver.deliveries) == 1
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered"
+    assert [(a.number, a.status_code) for a in delivery.attempts.all()] == [(1, 200)]
+
+
+def test_a_late_retry_and_the_sweeps_copy_of_it_make_that_attempt_once(
+    card, people, webhook_receiver, time_machine, backoff_as_shipped
+):
+    receiver = webhook_receiver([500, 500])
+    time_machine.move_to(TEN_SEVEN, tick=False)
+    card.retract(people[2], "Withdrawn.")
+    delivery = WebhookDelivery.objects.get()
+    deliver_webhook.call(delivery.pk)  # refused: the retry waits in a queue that is behind
+    retry = enqueued_deliveries()
+    assert retry == [(delivery.pk, 2)]
+
+    swept = sweep(time_machine, quarter(10, 30))
+    assert swept == [(delivery.pk, 2)]
+    since = len(default_task_backend.results)
+    send(swept + retry)  # the sweep's copy (refused again), then the late retry: not sent
+    assert len(receiver.deliveries) == 2
+    send(enqueued_deliveries(since))  # the one retry that follows
+    assert len(receiver.deliveries) == 3
+    assert [(a.number, a.status_code) for a in delivery.attempts.all()] == [
+        (1, 500),
+        (2, 500),
+        (3, 200),
+    ]
+
+
+def test_a_delivery_being_retried_is_left_alone_by_the_sweep(
+    card, people, webhook_receiver, time_machine, backoff_as_shipped
+):
+    webhook_receiver([500, 500, 500])
+    time_machine.move_to(TEN_SEVEN, tick=False)
+    card.retract(people[2], "Withdrawn.")
+    delivery = WebhookDelivery.objects.get()
+    for attempt in (1, 2, 3):
+        time_machine.move_to(TEN_SEVEN + datetime.timedelta(minutes=2 * attempt), tick=False)
+        deliver_webhook.call(delivery.pk, attempt=attempt)
+    # The longest wait between two attempts is far shorter than the time the sweep allows.
+    assert stuck_after() > datetime.timedelta(seconds=backoff(7))
+    assert sweep(time_machine, quarter(10, 15)) == []
+    delivery.refresh_from_db()
+    assert delivery.status == "pending" and delivery.attempt == 3
+
+
+class WorkerDied(BaseException):
+    pass
+
+
+def test_a_stuck_delivery_that_had_all_its_attempts_ends_failed(
+    card, people, webhook_receiver, time_machine, monkeypatch, settings
+):
+    settings.FACTCARDS_TASK_ATTEMPTS = 3
+    receiver = webhook_receiver([500, 500])
+    time_machine.move_to(TEN_SEVEN, tick=False)
+    card.retract(people[2], "Withdrawn.")
+    delivery = WebhookDelivery.objects.get()
+    deliver_webhook.call(delivery.pk, attempt=1)
+    deliver_webhook.call(delivery.pk, attempt=2)
+
+    def die(delivery):
+        raise WorkerDied
+
+    monkeypatch.setattr(articles, "post", die)  # the worker stops during the last attempt
+    with pytest.raises(WorkerDied):
+        deliver_webhook.call(delivery.pk, attempt=3)
+    monkeypatch.undo()
+
+    assert sweep(time_machine, quarter(10, 15)) == []
+    delivery.refresh_from_db()
+    assert delivery.status == "failed"
+    assert len(receiver.deliveries) == 2
+
+
+def failed_delivery(card, people, settings):
+    settings.FACTCARDS_TASK_ATTEMPTS = 2
+    card.retract(people[2], "Withdrawn.")
+    delivery = WebhookDelivery.objects.get()
+    deliver_webhook.call(delivery.pk, attempt=1)
+    with pytest.raises(articles.WebhookFailed):
+        deliver_webhook.call(delivery.pk, attempt=2)
+    return delivery
+
+
+def test_an_editor_sends_a_failed_delivery_again_a_reporter_cannot(
+    client, card, people, webhook_receiver, settings
+):
+    reporter, editor, _ = people
+    receiver = webhook_receiver([500, 500])
+    delivery = failed_delivery(card, people, settings)
+    since = len(default_task_backend.results)
+    action = {"action": "send_again", "_selected_action": [delivery.pk]}
+
+    client.force_login(reporter)
+    assert client.post(DELIVERIES, action).status_code == 403
+    # Even let to read the log, a reporter is not offered the action.
+    reporter.user_permissions.add(Permission.objects.get(codename="view_webhookdelivery"))
+    page = client.post(DELIVERIES, action)
+    assert page.status_code == 200 and "Send again" not in page.content.decode()
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and enqueued_deliveries(since) == []
+
+    client.force_login(editor)
+    assert "Send again" in client.get(DELIVERIES).content.decode()
+    response = client.post(DELIVERIES, action, follow=True)
+    assert "1 sent again" in messages_of(response)
+    resent = enqueued_deliveries(since)
+    assert resent == [(delivery.pk, 3)]
+    send(resent)
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered"
+    assert len(receiver.deliveries) == 3
+    assert [(a.number, a.status_code) for a in delivery.attempts.all()] == [
+        (1, 500),
+        (2, 500),
+        (3, 200),
+    ]
+
+
+def test_a_pending_or_delivered_delivery_is_not_sent_again(
+    client, card, people, webhook_receiver, settings
+):
+    receiver = webhook_receiver()
+    card.retract(people[2], "Withdrawn.")
+    delivered = WebhookDelivery.objects.get()
+    deliver_webhook.call(delivered.pk)
+    pending = WebhookDelivery.objects.create(
+        event="card.retracted", card=card, url=receiver.url, body=delivered.body
+    )
+    since = len(default_task_backend.results)
+    client.force_login(people[1])
+    action = {"action": "send_again", "_selected_action": [delivered.pk, pending.pk]}
+    shown = messages_of(client.post(DELIVERIES, action, follow=True))
+    assert "was not sent again: it was delivered already." in shown
+    assert "was not sent again: it is still being delivered" in shown
+    assert enqueued_deliveries(since) == []
+    assert len(receiver.deliveries) == 1

@@ -196,6 +196,17 @@ class WebhookDelivery(models.Model):
     status = models.CharField(max_length=9, choices=Status, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # Each attempt is claimed here before it is sent, so a copy of its task (a retry and the
+    # sweep's, both late) finds it taken and sends nothing.
+    attempt = models.PositiveSmallIntegerField(
+        default=0, help_text="The number of the latest attempt begun (0: none yet)."
+    )
+    attempted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the latest attempt began, or was asked for: a delivery still pending "
+        "long after this is sent again by the worker's sweep.",
+    )
 
     class Meta:
         verbose_name = "webhook delivery"
