@@ -36,9 +36,19 @@ class EmbedFastPathMiddleware:
         if kept is not None:
             return replay(request, *kept)
         response = self.get_response(request)
-        if response.status_code == 200 and not response.streaming and not response.cookies:
+        # Not a copy served for an outage: it may have been made for an earlier state.
+        if keepable(response):
             cache_set(key, (response.content, list(response.items())))
         return response
+
+
+def keepable(response):
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and SERVED_FROM not in response
+    )
 
 
 def variant(request, match):

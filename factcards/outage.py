@@ -15,6 +15,8 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control
 from django.views import defaults
 
+from .models.publication import publication_key
+
 logger = logging.getLogger(__name__)
 
 SERVED_FROM = "X-Factcards-Served-From"
@@ -75,15 +77,21 @@ def server_error(request):
 
 
 def kept_for_outages(variant):
-    """Keep the last rendered response of a view in the cache, per URL argument and
-    `variant(request)`; when the database is unreachable, serve that copy, its headers
-    included, and say so in X-Factcards-Served-From."""
+    """Keep the last rendered response of a view in the cache, per publication state, URL
+    argument and `variant(request)`; when the database is unreachable, serve that copy, its
+    headers included, and say so in X-Factcards-Served-From. Only a copy made since the
+    last publication is served: a card corrected or retracted since is "back shortly",
+    never its earlier claim."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            key = "factcards:outage-copy:" + ":".join(
-                [view.__name__, *map(str, args), *map(str, kwargs.values()), variant(request)]
+            key = publication_key(
+                "outage-copy:"
+                + ":".join(
+                    [view.__name__, *map(str, args), *map(str, kwargs.values()), variant(request)]
+                ),
+                request,
             )
             try:
                 response = view(request, *args, **kwargs)

@@ -34,7 +34,7 @@ SESSION = "sessionid=" + "a" * 32  # a signed-in browser's cookie: the session i
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     """PostgreSQL, Redis and `make serve` (two workers) with the production environment,
-    three published cards."""
+    four published cards."""
     folder = tmp_path_factory.mktemp("outages")
     with throwaway_postgres() as database:
         redis = ThrowawayRedis(folder).start()
@@ -70,7 +70,7 @@ def stack(tmp_path_factory):
             redis.stop()
 
 
-SLUGS = ["alpha", "bravo", "charlie"]
+SLUGS = ["alpha", "bravo", "charlie", "delta"]
 CARDS = f"""
 from django.conf import settings
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast
@@ -214,3 +214,37 @@ def test_healthz_says_the_cache_is_back_once_redis_restarts(stack):
         "database": "ok",
         "cache": "ok",
     }
+
+
+RETRACT = """
+from factcards.models import FactCard
+from tests.factories import UserFactory
+editor = UserFactory(group="Editors", username="retracting-editor")
+FactCard.objects.get(slug="delta").retract(editor, "Retracted: the figure was misread.")
+"""
+
+
+def test_a_card_retracted_before_an_outage_is_never_served_as_it_was(stack):
+    """The attacker's trial: an embed served (and kept), then the card retracted by another
+    process, then the database down. No copy of the claim as it was may come back: not
+    during the outage, not from the cache once it ends, on any worker."""
+    path = "/embed/delta/?theme=dark"
+    before = get(stack, path)
+    assert before[0] == 200 and b"Retracted" not in before[2]
+    wait_for(lambda: get(stack, path)[1].get("x-factcards-served-from"), "the embed kept")
+    shell = [str(ROOT / ".venv" / "bin" / "python"), "manage.py", "shell", "--no-imports"]
+    subprocess.run([*shell, "-c", RETRACT], cwd=ROOT, env=stack.environment, check=True)
+
+    stack.database.stop()
+    try:
+        for _ in range(6):  # both workers, whichever answers
+            status, headers, body = get(stack, path)
+            assert status == 503 or b"misread" in body, (status, headers)
+            assert headers.get("etag") != before[1]["etag"]
+    finally:
+        stack.database.start()
+    up(stack, path)
+    for _ in range(6):
+        status, headers, body = get(stack, path)
+        assert (status, b"misread" in body) == (200, True), headers
+        assert headers["etag"] != before[1]["etag"]
