@@ -67,3 +67,18 @@ def test_no_generated_request_gets_a_server_error_or_an_answer_off_the_schema(ap
             )
 
         check()
+
+
+@pytest.mark.parametrize(
+    "version", ["\x00", "a\x0b", "\u2028", 'x"; filename=evil.html', "abc\r\nX-Evil: 1"]
+)
+def test_the_schema_takes_no_version_from_the_query_string(client, db, version):
+    """The attacker's trial: drf-spectacular echoed ?version= into Content-Disposition (a
+    500 for a control character, a second filename for a quote) and into the document."""
+    response = client.get("/api/schema/", {"version": version})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert list(response.json()) == ["version"]
+    schema = client.get("/api/schema/")
+    assert schema.status_code == 200
+    assert schema["Content-Disposition"] == 'inline; filename="factcards API.yaml"'
