@@ -88,3 +88,8 @@ class ResilientRedisCache(RedisCache):
 
     def ping(self):
         return self._cache.ping()
+
+    @property
+    def is_down(self):
+        """Whether Redis failed lately: it is not tried again for RETRY_AFTER seconds."""
+        return time.monotonic() < self._cache.down_until

@@ -362,6 +362,12 @@ CACHES["registry"] = (
         "OPTIONS": {"MAX_ENTRIES": 50000},
     }
 )
+# This process's own memory: what must still be counted while the shared cache is down (the
+# API's throttle, per server then).
+CACHES["local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "factcards-local",
+}
 # Corrections and retractions are sent, signed, to the newsroom's CMS (see README).
 FACTCARDS_WEBHOOK_URL = os.environ.get("FACTCARDS_WEBHOOK_URL", "")
 FACTCARDS_WEBHOOK_SECRET = os.environ.get("FACTCARDS_WEBHOOK_SECRET", "")

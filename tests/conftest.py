@@ -6,7 +6,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from factcards.models import FactCard
 
@@ -22,6 +22,7 @@ def test_settings(settings):
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
     cache.clear()  # share images are cached by ETag; each test starts with none
+    caches["local"].clear()  # the throttle's counts while the shared cache is down
     # Tasks are only recorded (DummyBackend): a test that wants them run says so.
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
     settings.FACTCARDS_PURGE_URLS = []
@@ -201,7 +202,6 @@ def axe_violations():
 def registry_buffer(settings):
     """The embed registry's cache, empty: Redis when REDIS_URL is set, else this process's
     memory (the live server's threads share it)."""
-    from django.core.cache import caches
 
     if not os.environ.get("REDIS_URL"):
         settings.CACHES = {

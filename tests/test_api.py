@@ -294,6 +294,25 @@ def test_each_client_is_throttled_with_a_json_429(client, newsroom, settings):
     assert client.get(CARDS, REMOTE_ADDR="198.51.100.2").status_code == 200
 
 
+def test_clients_are_still_throttled_while_redis_is_down(client, newsroom, settings):
+    """The attacker's trial: with Redis unreachable every request was let through, just
+    when the database carries all the load. Each server then counts in its own memory."""
+    settings.CACHES = {
+        **settings.CACHES,
+        # Nothing listens on port 9: every Redis call fails at once, as in an outage.
+        "default": {
+            "BACKEND": "factcards.cache.ResilientRedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        },
+    }
+    settings.FACTCARDS_SHARED_CACHE = True
+    settings.FACTCARDS_API_RATE = "3/minute"
+    statuses = [client.get(CARDS, REMOTE_ADDR="203.0.113.9").status_code for _ in range(5)]
+    assert statuses[-1] == 429
+    assert statuses.count(200) <= 4  # the request that found Redis down counted nowhere
+
+
 def test_a_forged_forwarded_for_header_does_not_escape_the_limit(client, newsroom, settings):
     settings.FACTCARDS_API_RATE = "2/minute"
     statuses = [
