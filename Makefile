@@ -78,8 +78,10 @@ serve: $(VENV)/.installed
 	  echo "The rest of a server's environment is in README.md, \"Running in production\"."; \
 	  echo "(On a development machine, use make run.)"; \
 	  exit 1; fi
-	$(VPY) manage.py migrate --no-input
-	$(VPY) manage.py collectstatic --no-input --verbosity 0
+	@# Two servers started at once from one checkout take turns: collectstatic (and migrate)
+	@# running twice at the same time over the same files fails.
+	flock .serve-setup.lock sh -c '$(VPY) manage.py migrate --no-input && \
+	  $(VPY) manage.py collectstatic --no-input --verbosity 0'
 	exec $(VENV)/bin/gunicorn newsroom.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
 	  --forwarded-allow-ips "" --no-control-socket --access-logfile - $(GUNICORN_ARGS)
 
