@@ -42,12 +42,22 @@ Nothing is lost. Please try again in a minute.</p>
 """
 
 
-def back_shortly():
-    """503 with Retry-After; never kept by a browser or a CDN."""
-    response = HttpResponse(BACK_SHORTLY, status=503, content_type="text/html; charset=utf-8")
+def back_shortly(request=None):
+    """503 with Retry-After; never kept by a browser or a CDN. In JSON for the API, whose
+    clients read its errors as JSON."""
+    if request is not None and request.path_info.startswith("/api/"):
+        response = HttpResponse(API_BACK_SHORTLY, status=503, content_type="application/json")
+    else:
+        response = HttpResponse(BACK_SHORTLY, status=503, content_type="text/html; charset=utf-8")
     response["Retry-After"] = str(settings.FACTCARDS_RETRY_AFTER)
     patch_cache_control(response, no_store=True)
     return response
+
+
+API_BACK_SHORTLY = (
+    b'{"detail": "The fact cards are unavailable for a moment while we fix a problem on '
+    b'our side. Nothing is lost. Please try again in a minute."}'
+)
 
 
 class DatabaseUnavailableMiddleware:
@@ -64,7 +74,7 @@ class DatabaseUnavailableMiddleware:
             logger.warning(
                 "Database unreachable, answering 503 for %s: %s", request.path, exception
             )
-            return back_shortly()
+            return back_shortly(request)
         return None
 
 
@@ -72,7 +82,7 @@ def server_error(request):
     """handler500: a database outage met outside a view (a middleware saving the session,
     say) is still a 503; anything else is the usual 500."""
     if isinstance(sys.exc_info()[1], UNREACHABLE):
-        return back_shortly()
+        return back_shortly(request)
     return defaults.server_error(request)
 
 
@@ -101,7 +111,7 @@ def kept_for_outages(variant):
                     # Answered here, inside the view's own decorators, so that an embed's
                     # "back shortly" can show in the frame (its CSP, no X-Frame-Options).
                     logger.warning("Database unreachable, nothing kept for %s: %s", key, error)
-                    return back_shortly()
+                    return back_shortly(request)
                 logger.warning("Database unreachable, %s served from the cache: %s", key, error)
                 return restored(request, kept)
             if response.status_code == 200 and not response.streaming:

@@ -5,6 +5,7 @@ import json
 import logging
 from functools import cache, wraps
 
+from django.conf import settings
 from django.core.cache import cache as django_cache
 from django.core.paginator import Page, Paginator
 from django.db import DatabaseError, connection
@@ -229,10 +230,13 @@ def healthz(request):
         status = "unavailable"
     else:
         status = "ok" if cache_state == "ok" else "degraded"  # serving, from the database
-    return JsonResponse(
+    response = JsonResponse(
         {"status": status, "database": database, "cache": cache_state},
         status=503 if database == "down" else 200,
     )
+    if database == "down":
+        response["Retry-After"] = str(settings.FACTCARDS_RETRY_AFTER)
+    return response
 
 
 def database_answers():

@@ -1,5 +1,7 @@
 """The "back shortly" answer itself, in-process (the real outages are in test_outages.py)."""
 
+import json
+
 from django.db import IntegrityError, OperationalError
 
 from factcards.outage import server_error
@@ -49,3 +51,21 @@ def test_a_server_that_lately_read_only_the_shared_state_keeps_the_newest_one_in
 
     monkeypatch.setattr(publication.Publication, "current", down)
     assert publication.publication_state() == first + 1
+
+
+def test_the_api_says_back_shortly_in_json(rf):
+    """The attacker's trial: the API's 503 was the HTML page, though its errors are JSON."""
+    response = raised(OperationalError("connection refused"), rf.get("/api/cards/"))
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert response["Retry-After"] == "30"
+    assert "try again in a minute" in json.loads(response.content)["detail"]
+
+
+def test_healthz_says_when_to_ask_again_while_the_database_is_down(client, monkeypatch):
+    from factcards import views
+
+    monkeypatch.setattr(views, "database_answers", lambda: False)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
