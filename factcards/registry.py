@@ -14,8 +14,9 @@ import ipaddress
 import json
 import logging
 import re
+import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -41,6 +42,7 @@ CMS_MAX_BYTES = 16384
 KEEP = 24 * 3600  # seconds the cache keeps a window that no flush took
 GRACE = 5  # seconds after a window closes before it is flushed: servers' clocks differ a little
 clock = time.time
+ticks = time.monotonic  # how long repeat views wait in memory (see Repeats)
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,80}")
 # Host names that only mean something inside one network: never an article's address.
 PRIVATE_SUFFIXES = (
@@ -148,13 +150,64 @@ def pair_key(window, slug, url):
     return f"seen:{window}:{digest}"
 
 
+class Repeats:
+    """This process's repeat views: a pair it already counted in the cache this window is
+    counted here, and the sum added to the cache at most once every DRAIN_SECONDS, at the
+    next report (or when the window changes, or at a flush by this process). A first view
+    always goes straight to the cache, so no article is learnt late; what a process that
+    falls quiet still holds of its last second is lost (views are approximate)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.window, self.known, self.counts, self.drained_at = None, set(), Counter(), 0.0
+
+    def take(self, key, window, now):
+        """Count a view of `key`: (whether it is a repeat, counted here; what this process
+        holds that is due to be added to the cache now)."""
+        with self.lock:
+            due = {}
+            if window != self.window or now - self.drained_at >= DRAIN_SECONDS:
+                due, self.counts, self.drained_at = dict(self.counts), Counter(), now
+            if window != self.window:
+                self.window, self.known = window, set()
+            if key in self.known:
+                self.counts[key] += 1
+                return True, due
+            if len(self.known) < settings.FACTCARDS_REGISTRY_MAX_ARTICLES:
+                self.known.add(key)
+            return False, due
+
+    def drain(self):
+        with self.lock:
+            due, self.counts = dict(self.counts), Counter()
+        return due
+
+
+repeats = Repeats()
+DRAIN_SECONDS = 1.0
+
+
+def add_counts(store, due):
+    """Add repeat views to their pairs' counts in the cache."""
+    for key, views in due.items():
+        try:
+            store.incr(key, views)
+        except ValueError:  # the pair's count is gone (flushed, evicted): only these remain
+            store.add(key, views, KEEP)
+
+
 def note(slug, url, moment=None):
-    """Count one view of card `slug` in article `url` (already checked): cache only."""
+    """Count one view of card `slug` in article `url` (already checked): cache only, and
+    for a pair this process has seen this window, its memory (see Repeats)."""
     moment = clock() if moment is None else moment
     window = window_of(moment)
     store = buffer()
     key = pair_key(window, slug, url)
+    repeat, due = repeats.take(key, window, ticks())
     try:
+        add_counts(store, due)
+        if repeat:
+            return
         if not store.add(key, 1, KEEP):
             store.incr(key)
             return
@@ -173,6 +226,7 @@ def flush(up_to=None):
     up_to = clock() if up_to is None else up_to
     current = window_of(up_to - GRACE)
     store = buffer()
+    add_counts(store, repeats.drain())  # this process's own repeats (the worker has none)
     oldest = current - KEEP // settings.FACTCARDS_REGISTRY_WINDOW
     done = store.get("seen:flushed")
     seen = defaultdict(lambda: [0, None, None])  # (slug, url) → [views, first, last]

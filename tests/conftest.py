@@ -199,10 +199,12 @@ def axe_violations():
 
 
 @pytest.fixture
-def registry_buffer(settings):
+def registry_buffer(settings, monkeypatch):
     """The embed registry's cache, empty: Redis when REDIS_URL is set, else this process's
-    memory (the live server's threads share it)."""
+    memory (the live server's threads share it); and no repeat views held in memory."""
+    from factcards import registry
 
+    monkeypatch.setattr(registry, "repeats", registry.Repeats())
     if not os.environ.get("REDIS_URL"):
         settings.CACHES = {
             **settings.CACHES,

@@ -313,3 +313,23 @@ def test_a_flush_that_fails_leaves_the_counts_for_the_next(client, card, monkeyp
     monkeypatch.undo()
     flushed()
     assert ArticleUse.objects.get().views == 1
+
+
+def test_repeat_views_wait_in_memory_a_second_at_most_and_all_are_counted(
+    client, card, monkeypatch, registry_buffer
+):
+    """A report is cheap: a pair this server already counted this window is counted in
+    memory, and the sum reaches the cache at its next report a second later."""
+    now = [1000.0]
+    monkeypatch.setattr(registry, "ticks", lambda: now[0])
+    start = time.time()
+    monkeypatch.setattr(registry, "clock", lambda: start)
+    key = registry.pair_key(registry.window_of(start), "peacekeepers", ARTICLE)
+    for _ in range(3):
+        report(client, ARTICLE)
+    assert registry_buffer.get(key) == 1  # the first view, at once; two held here
+    now[0] += 1.5
+    report(client, ARTICLE)
+    assert registry_buffer.get(key) == 3  # the two held, added; the fourth held
+    flushed()
+    assert ArticleUse.objects.get().views == 4
