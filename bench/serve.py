@@ -199,6 +199,21 @@ def main():
                         raise
             result = wrk(base + path, args.seconds, args.connections, headers)
             rows.append({"page": name, "path": path, **result, **counted.get(name, {})})
+        # What the embed registry adds: each view in a browser is the embed and, once it is
+        # shown, a report of the article around it (measured here beside the embed alone).
+        for name, mode, requests_per_view in (
+            ("registry report", "report", 1),
+            ("embed + report (views)", "view", 2),
+        ):
+            result = wrk(
+                base + "/registry/seen",
+                args.seconds,
+                args.connections,
+                script="views.lua",
+                paths=[slug, mode],
+            )
+            result["rps"] /= requests_per_view
+            rows.append({"page": name, "path": "/registry/seen", **result})
     finally:
         server.terminate()
         server.wait(timeout=30)
