@@ -4,6 +4,8 @@ import csv
 import importlib
 import io
 import json
+import os
+import stat
 
 import pytest
 from django.apps import apps
@@ -257,6 +259,18 @@ def test_export_to_a_file(db, editor, tmp_path):
     call_command("export_cards", "--output", str(path), stderr=err)
     assert [json.loads(line)["slug"] for line in path.read_text().splitlines()] == ["one"]
     assert "1 card written" in err.getvalue()
+
+
+def test_an_export_file_is_readable_by_its_owner_only(db, editor, tmp_path):
+    """With --all it holds drafts, which only the newsroom may read."""
+    publish(FactCardFactory(slug="one"), editor)
+    path = tmp_path / "out.jsonl"
+    umask = os.umask(0o022)  # the usual: files readable by everyone
+    try:
+        call_command("export_cards", "--all", "--output", str(path), stderr=io.StringIO())
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 # --- the admin's CSV export -----------------------------------------------------------------
