@@ -173,6 +173,9 @@ def read_lines(lines):
         except ValueError as error:
             yield number, None, [f"not JSON: {error}"]
             continue
+        except RecursionError:  # the parser's own limit: a card is a few levels deep
+            yield number, None, ["not a card: its JSON is nested too deeply"]
+            continue
         if not isinstance(data, dict):
             yield number, None, ["a line must be a JSON object: one card"]
             continue

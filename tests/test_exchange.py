@@ -193,6 +193,17 @@ def test_a_second_import_of_the_same_file_adds_nothing_and_says_so(importer, tmp
     assert counts() == after_first
 
 
+def test_a_line_nested_too_deeply_is_refused_with_its_number(importer, tmp_path):
+    path = tmp_path / "cards.jsonl"
+    path.write_text("[" * 100000 + "]" * 100000 + "\n", encoding="utf-8")
+    before = counts()
+    out, err = run_import(path, "rita")
+    assert out is None
+    assert "line 1: not a card: its JSON is nested too deeply" in err
+    assert "nothing was imported" in err
+    assert counts() == before
+
+
 def test_text_with_any_line_separator_in_it_arrives_whole(importer, tmp_path):
     line = card_line("separators", context="One\u2028two\u0085three\nfour")
     path = tmp_path / "cards.jsonl"
