@@ -193,6 +193,31 @@ def test_a_second_import_of_the_same_file_adds_nothing_and_says_so(importer, tmp
     assert counts() == after_first
 
 
+def test_a_card_added_by_another_import_meanwhile_is_told_by_its_line_and_nothing_is_imported(
+    importer, tmp_path, monkeypatch
+):
+    """Two imports of one file at once: the other one commits `race-0` after this one found
+    the slug free and checked the card, before it writes it (the database then refuses)."""
+    check = FactCard.full_clean
+
+    def checked_then_taken(card, *args, **kwargs):
+        check(card, *args, **kwargs)
+        if card.slug == "race-0":
+            FactCardFactory(slug="race-0")  # inside this import's transaction: rolled back too
+
+    monkeypatch.setattr(FactCard, "full_clean", checked_then_taken)
+    before = counts()
+    lines = [card_line("first"), card_line("race-0"), card_line("third")]
+    out, err = run_import(write_lines(tmp_path / "cards.jsonl", lines), "rita")
+    assert out is None
+    assert (
+        "line 2: a card with the slug race-0 was added while this import ran (another import?); "
+        "nothing was imported: run it again, and the cards already there are skipped"
+    ) in err
+    assert "1 problem in" in err
+    assert counts() == before
+
+
 def test_a_line_nested_too_deeply_is_refused_with_its_number(importer, tmp_path):
     path = tmp_path / "cards.jsonl"
     path.write_text("[" * 100000 + "]" * 100000 + "\n", encoding="utf-8")
