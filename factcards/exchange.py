@@ -238,7 +238,8 @@ class Importer:
         problems = []
         with transaction.atomic():
             for number, data in numbered:
-                if FactCard.objects.filter(slug=data["slug"]).exists():
+                # Whatever its case: a slug differing only in capitals is the same address.
+                if FactCard.objects.filter(slug__iexact=data["slug"]).exists():
                     self.present.append(data["slug"])
                     continue
                 try:

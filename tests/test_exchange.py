@@ -193,6 +193,22 @@ def test_a_second_import_of_the_same_file_adds_nothing_and_says_so(importer, tmp
     assert counts() == after_first
 
 
+def test_a_card_whose_slug_is_here_in_other_capitals_is_skipped_as_already_here(importer, tmp_path):
+    FactCardFactory(slug="armenians-who-left-karabakh")
+    before = counts()
+    path = write_lines(tmp_path / "cards.jsonl", [card_line("Armenians-Who-Left-Karabakh")])
+    out, err = run_import(path, "rita")
+    assert out.strip() == "Nothing imported: 1 card in the file, all already here (same slug).", err
+    assert counts() == before
+
+
+def test_two_lines_whose_slugs_differ_only_in_capitals_are_refused(importer, tmp_path):
+    lines = [card_line("race-card"), card_line("Race-Card")]
+    out, err = run_import(write_lines(tmp_path / "cards.jsonl", lines), "rita")
+    assert out is None
+    assert "line 2: slug: line 1 has this slug already." in err
+
+
 def test_a_card_added_by_another_import_meanwhile_is_told_by_its_line_and_nothing_is_imported(
     importer, tmp_path, monkeypatch
 ):
