@@ -50,14 +50,13 @@ def postgres_tool(name):
 def back_up(alias, output):
     """Write a consistent copy of the database to `output` while others go on using it."""
     output = Path(output)
-    if output.exists():
-        raise CommandError(f"{output} exists already: name a new file.")
     if engine(alias) == "sqlite":
         # SQLite's online backup: page by page, restarting if a writer commits meanwhile,
         # so the copy is one consistent state without stopping the site (WAL included).
         database = Path(connections[alias].settings_dict["NAME"])
         if not database.is_file():
             raise CommandError(f"No database at {database} to back up.")
+        create_private(output)  # SQLite gives its journal the file's own mode
         source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
         target = sqlite3.connect(output)
         try:
@@ -68,8 +67,20 @@ def back_up(alias, output):
             source.close()
     else:
         # One snapshot of the whole database, in pg_restore's custom format (compressed).
-        run([postgres_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={output}"], alias)
+        pg_dump = postgres_tool("pg_dump")
+        create_private(output)  # pg_dump writes into it, keeping its mode
+        run([pg_dump, "--format=custom", "--no-owner", f"--file={output}"], alias)
     return output
+
+
+def create_private(path):
+    """A new empty file only its owner may read: a backup holds password hashes and sessions."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        raise CommandError(f"{path} exists already: name a new file.") from None
+    except OSError as error:
+        raise CommandError(f"Can't write {path}: {error.strerror}.") from None
 
 
 def restore(alias, backup):

@@ -12,7 +12,7 @@ import json
 import unicodedata
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -162,6 +162,18 @@ class ImportErrors(Exception):
         self.messages = messages
 
 
+class AddedMeanwhile(Exception):
+    """The card's slug was free when checked, taken when written: another import (or an
+    editor) committed it in between."""
+
+    def __init__(self, slug):
+        super().__init__(slug)
+        self.slug = slug
+
+
+RUN_AGAIN = "nothing was imported: run it again, and the cards already there are skipped"
+
+
 def read_lines(lines):
     """(line number, the card's validated data, or its problems as messages) for each
     non-blank line."""
@@ -172,6 +184,9 @@ def read_lines(lines):
             data = json.loads(text)
         except ValueError as error:
             yield number, None, [f"not JSON: {error}"]
+            continue
+        except RecursionError:  # the parser's own limit: a card is a few levels deep
+            yield number, None, ["not a card: its JSON is nested too deeply"]
             continue
         if not isinstance(data, dict):
             yield number, None, ["a line must be a JSON object: one card"]
@@ -223,7 +238,8 @@ class Importer:
         problems = []
         with transaction.atomic():
             for number, data in numbered:
-                if FactCard.objects.filter(slug=data["slug"]).exists():
+                # Whatever its case: a slug differing only in capitals is the same address.
+                if FactCard.objects.filter(slug__iexact=data["slug"]).exists():
                     self.present.append(data["slug"])
                     continue
                 try:
@@ -232,6 +248,16 @@ class Importer:
                     self.added.append(data["slug"])
                 except ValidationError as error:  # the models' rules, workflow's included
                     problems += [f"line {number}: {m}" for m in model_errors(error)]
+                except AddedMeanwhile as race:
+                    problems.append(
+                        f"line {number}: a card with the slug {race.slug} was added while this "
+                        f"import ran (another import?); {RUN_AGAIN}"
+                    )
+                except IntegrityError:  # a topic, place or source, by the same race
+                    problems.append(
+                        f"line {number}: a topic, place or source of this card was added while "
+                        f"this import ran (another import?); {RUN_AGAIN}"
+                    )
             if problems:
                 transaction.set_rollback(True)
         if problems:
@@ -242,7 +268,10 @@ class Importer:
         fields = {name: data[name] for name in CONTENT_FIELDS if name in data}
         card = FactCard(**fields, created_by=user)
         card.full_clean()
-        card.save(by=user)
+        try:
+            card.save(by=user)
+        except IntegrityError as error:  # clean a moment ago: most likely a rival took the slug
+            raise AddedMeanwhile(card.slug) from error
         card.changed_by = user  # the author of its tags and citations too
         card.topics.set([tag(Topic, t) for t in data.get("topics", [])])
         card.places.set([tag(Place, p) for p in data.get("places", [])])

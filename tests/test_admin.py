@@ -45,6 +45,28 @@ def test_reporter_creates_a_draft_in_the_add_form(client, reporter):
     assert (card.status, card.created_by, card.last_edited_by) == ("draft", reporter, reporter)
 
 
+def test_the_add_form_refuses_a_slug_already_here_in_other_capitals(client, reporter):
+    FactCardFactory(slug="armenians-who-left-karabakh")
+    client.force_login(reporter)
+    response = client.post(
+        reverse("admin:factcards_factcard_add"),
+        {
+            "statement": "More than 100,000 Armenians left Karabakh.",
+            "slug": "Armenians-Who-Left-Karabakh",
+            "kind": "figure",
+            "value": "100000",
+            "version": "1",
+            "citations-TOTAL_FORMS": "0",
+            "citations-INITIAL_FORMS": "0",
+            "corrections-TOTAL_FORMS": "0",
+            "corrections-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "a slug is the same whatever its case" in response.content.decode()
+    assert not FactCard.objects.filter(slug="Armenians-Who-Left-Karabakh").exists()
+
+
 def test_editor_who_edits_in_the_change_form_cannot_then_publish(client, in_review, editor):
     client.force_login(editor)
     form = client.get(change_url(in_review))

@@ -1,8 +1,10 @@
 """Backups restore: dumpdata, then loaddata into an empty database, gives the same site."""
 
 import datetime
+import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -163,6 +165,22 @@ def backed_up_while_someone_writes(tmp_path, database, suffix):
         transaction.set_rollback(True)
     assert backup.stat().st_size > 0
     return backup
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_is_readable_by_its_owner_only(editorial_groups, tmp_path):
+    """It holds password hashes and sessions: never readable by the machine's other users."""
+    if ENGINE == "postgresql" and not shutil.which("pg_dump"):
+        missing("no pg_dump (apt-get install postgresql-client)")
+    UserFactory(username="rita", group="Reporters")
+    backup = tmp_path / "backup"
+    umask = os.umask(0o022)  # the usual: files readable by everyone
+    try:
+        manage("backup", "--output", str(backup), database=database_url(connection.settings_dict))
+    finally:
+        os.umask(umask)
+    assert backup.stat().st_size > 0
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
 
 
 @pytest.mark.skipif(ENGINE != "sqlite3", reason="SQLite's backup: the suite runs on PostgreSQL")

@@ -4,6 +4,8 @@ import csv
 import importlib
 import io
 import json
+import os
+import stat
 
 import pytest
 from django.apps import apps
@@ -191,6 +193,58 @@ def test_a_second_import_of_the_same_file_adds_nothing_and_says_so(importer, tmp
     assert counts() == after_first
 
 
+def test_a_card_whose_slug_is_here_in_other_capitals_is_skipped_as_already_here(importer, tmp_path):
+    FactCardFactory(slug="armenians-who-left-karabakh")
+    before = counts()
+    path = write_lines(tmp_path / "cards.jsonl", [card_line("Armenians-Who-Left-Karabakh")])
+    out, err = run_import(path, "rita")
+    assert out.strip() == "Nothing imported: 1 card in the file, all already here (same slug).", err
+    assert counts() == before
+
+
+def test_two_lines_whose_slugs_differ_only_in_capitals_are_refused(importer, tmp_path):
+    lines = [card_line("race-card"), card_line("Race-Card")]
+    out, err = run_import(write_lines(tmp_path / "cards.jsonl", lines), "rita")
+    assert out is None
+    assert "line 2: slug: line 1 has this slug already." in err
+
+
+def test_a_card_added_by_another_import_meanwhile_is_told_by_its_line_and_nothing_is_imported(
+    importer, tmp_path, monkeypatch
+):
+    """Two imports of one file at once: the other one commits `race-0` after this one found
+    the slug free and checked the card, before it writes it (the database then refuses)."""
+    check = FactCard.full_clean
+
+    def checked_then_taken(card, *args, **kwargs):
+        check(card, *args, **kwargs)
+        if card.slug == "race-0":
+            FactCardFactory(slug="race-0")  # inside this import's transaction: rolled back too
+
+    monkeypatch.setattr(FactCard, "full_clean", checked_then_taken)
+    before = counts()
+    lines = [card_line("first"), card_line("race-0"), card_line("third")]
+    out, err = run_import(write_lines(tmp_path / "cards.jsonl", lines), "rita")
+    assert out is None
+    assert (
+        "line 2: a card with the slug race-0 was added while this import ran (another import?); "
+        "nothing was imported: run it again, and the cards already there are skipped"
+    ) in err
+    assert "1 problem in" in err
+    assert counts() == before
+
+
+def test_a_line_nested_too_deeply_is_refused_with_its_number(importer, tmp_path):
+    path = tmp_path / "cards.jsonl"
+    path.write_text("[" * 100000 + "]" * 100000 + "\n", encoding="utf-8")
+    before = counts()
+    out, err = run_import(path, "rita")
+    assert out is None
+    assert "line 1: not a card: its JSON is nested too deeply" in err
+    assert "nothing was imported" in err
+    assert counts() == before
+
+
 def test_text_with_any_line_separator_in_it_arrives_whole(importer, tmp_path):
     line = card_line("separators", context="One\u2028two\u0085three\nfour")
     path = tmp_path / "cards.jsonl"
@@ -257,6 +311,18 @@ def test_export_to_a_file(db, editor, tmp_path):
     call_command("export_cards", "--output", str(path), stderr=err)
     assert [json.loads(line)["slug"] for line in path.read_text().splitlines()] == ["one"]
     assert "1 card written" in err.getvalue()
+
+
+def test_an_export_file_is_readable_by_its_owner_only(db, editor, tmp_path):
+    """With --all it holds drafts, which only the newsroom may read."""
+    publish(FactCardFactory(slug="one"), editor)
+    path = tmp_path / "out.jsonl"
+    umask = os.umask(0o022)  # the usual: files readable by everyone
+    try:
+        call_command("export_cards", "--all", "--output", str(path), stderr=io.StringIO())
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 # --- the admin's CSV export -----------------------------------------------------------------

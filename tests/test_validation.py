@@ -139,6 +139,28 @@ def test_duplicate_slug_is_refused_with_a_clear_message():
 
 
 @pytest.mark.django_db
+def test_a_slug_differing_only_in_capitals_is_refused_with_a_clear_message():
+    existing = FactCardFactory(slug="armenians-who-left-karabakh")
+    card = FactCardFactory.build(created_by=existing.created_by, slug="Armenians-Who-Left-Karabakh")
+    assert "same whatever its case" in errors_of(card)["__all__"][0]
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_slug_differing_only_in_capitals():
+    FactCardFactory(slug="armenians-who-left-karabakh")
+    card = FactCardFactory(slug="another-card")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        QuerySet(FactCard).filter(pk=card.pk).update(slug="Armenians-Who-Left-Karabakh")
+
+
+@pytest.mark.django_db
+def test_a_short_slug_is_unique_whatever_the_case_of_the_cards_already_here():
+    FactCardFactory(slug="Trilateral-Statement-November-10-2020")
+    card = FactCardFactory(slug="", statement="The trilateral statement of November 10, 2020.")
+    assert card.slug == "trilateral-statement-november-10-2020-2"
+
+
+@pytest.mark.django_db
 def test_a_card_without_a_slug_gets_one_and_the_database_refuses_none():
     card = FactCardFactory(slug="", statement="The trilateral statement of November 10, 2020.")
     assert card.slug == "trilateral-statement-november-10-2020"

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.db.models.signals import m2m_changed, pre_save
 from django.dispatch import receiver
 from django.urls import reverse
@@ -356,6 +357,13 @@ class FactCard(models.Model):
                 condition=~Q(statement=""),
                 name="card_has_statement",
                 violation_error_message="Write the fact in one sentence.",
+            ),
+            # Readers type addresses in any case, and an import must know the card is here.
+            models.UniqueConstraint(
+                Lower("slug"),
+                name="card_slug_unique_whatever_its_case",
+                violation_error_message="Another card has this slug in other capitals: a slug "
+                "is the same whatever its case, so choose another one.",
             ),
         ]
 
@@ -777,7 +785,7 @@ def short_slug(statement, words=6):
     meaningful = [w for w in slugify(anyascii(statement)).split("-") if w and w not in FILLER]
     base = "-".join(meaningful[:words])[:60].strip("-") or "card"
     slug, n = base, 1
-    while FactCard.objects.filter(slug=slug).exists():
+    while FactCard.objects.filter(slug__iexact=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug

@@ -1,11 +1,19 @@
 """Write cards as JSON Lines (factcards/exchange.py): by default the cards on record."""
 
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 
 from factcards.exchange import cards_to_export, dump_line
 from factcards.models import FactCard
 
 ON_RECORD = [FactCard.Status.PUBLISHED, FactCard.Status.RETRACTED]
+
+
+def private_file(path):
+    """The file, opened for writing, readable by its owner only if new: --all writes drafts."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    return open(descriptor, "w", encoding="utf-8")  # noqa: SIM115
 
 
 class Command(BaseCommand):
@@ -46,7 +54,7 @@ class Command(BaseCommand):
         statuses = FactCard.Status.values if all else (status or ON_RECORD)
         cards = cards_to_export(statuses)
         try:
-            out = open(output, "w", encoding="utf-8") if output else None  # noqa: SIM115
+            out = private_file(output) if output else None
         except OSError as error:
             raise CommandError(f"Can't write {output}: {error.strerror}.") from error
         written = 0

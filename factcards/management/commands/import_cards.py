@@ -14,9 +14,10 @@ class Command(BaseCommand):
     help = (
         "Import cards from a JSON Lines file, each as a draft created by --user, whatever the "
         "file says of its status. The whole file is checked first; then every card is written "
-        "in one transaction, or none is. A card whose slug is already here is left as it is, "
-        "so importing a file twice adds nothing the second time. Sources are matched to the "
-        "ones already here (same link, or same headline and outlet), else added."
+        "in one transaction, or none is. A card whose slug is already here (whatever its "
+        "case) is left as it is, so importing a file twice adds nothing the second time. "
+        "Sources are matched to the ones already here (same link, or same headline and "
+        "outlet), else added."
     )
 
     def add_arguments(self, parser):
@@ -37,11 +38,12 @@ class Command(BaseCommand):
         for number, data, errors in self.bar(read_lines(lines), show, len(lines), "Checking"):
             problems += [f"line {number}: {message}" for message in errors]
             if data:
-                if data["slug"] in slugs:
+                slug = data["slug"].lower()  # one address whatever its case
+                if slug in slugs:
                     problems.append(
-                        f"line {number}: slug: line {slugs[data['slug']]} has this slug already."
+                        f"line {number}: slug: line {slugs[slug]} has this slug already."
                     )
-                slugs.setdefault(data["slug"], number)
+                slugs.setdefault(slug, number)
         if not problems:
             importer = Importer(author)
             valid = ((n, data) for n, data, _ in read_lines(lines))
