@@ -1,12 +1,16 @@
-"""Embeds answered from the cache before the rest of the middleware and the view run.
+"""Public pages answered from the cache before the rest of the middleware and the view run.
 
-An embed sits in articles read by many: each warm request should cost what a static file
-costs. The whole response the full stack produced (body and every header: ETag, Cache-Control,
-the embed's CSP, surrogate keys) is kept per publication state, deploy, card and variant
-(theme, gzip or not); a request for it is answered from that copy, as a 304 where the
-reader's copy is current. Anything else (a miss, another path) goes through the stack.
+An embed sits in articles read by many (and oEmbed answers in the CMSes that paste it),
+and the list and card pages are what readers browse: each warm request should cost what a
+static file costs. The whole response the full stack produced (body and every header:
+ETag, Cache-Control, the CSP, surrogate keys) is kept per publication state, deploy, site,
+path and variant (the query string, htmx's headers, gzip or not, the day); a request for
+it is answered from that copy, as a 304 where the reader's copy is current. Only responses
+the view marked as shared (Cache-Control: public, no cookie) are kept: nothing personal.
+Anything else goes through the stack.
 """
 
+import hashlib
 import re
 
 from django.http import HttpResponse, HttpResponseNotModified
@@ -19,19 +23,24 @@ from .models.publication import cache_get, cache_set, publication_key
 from .outage import SERVED_FROM
 
 EMBED = re.compile(r"^/embed/(?P<slug>[-a-zA-Z0-9_]+)/$")
+CARD = re.compile(r"^/cards/(?P<slug>[-a-zA-Z0-9_]+)/$")
 # What a 304 carries of the 200 it stands for (the rest describes a body it does not have).
 NO_BODY = {"content-type", "content-length", "content-encoding", "content-language"}
+# The list's own Vary (views.card_list): a fragment for htmx, a whole page otherwise.
+HTMX_HEADERS = ("HX-Request", "HX-History-Restore-Request", "HX-Trigger")
 
 
-class EmbedFastPathMiddleware:
+class FastPathMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        match = EMBED.match(request.path_info)
-        if match is None or request.method not in ("GET", "HEAD"):
+        if request.method not in ("GET", "HEAD"):
             return self.get_response(request)
-        key = publication_key(f"embed-response:{render_key()}:{variant(request, match)}", request)
+        page = variant(request)
+        if page is None:
+            return self.get_response(request)
+        key = publication_key(f"fast:{render_key()}:{page}", request)
         kept = cache_get(key)
         if kept is not None:
             return replay(request, *kept)
@@ -42,23 +51,40 @@ class EmbedFastPathMiddleware:
         return response
 
 
+def variant(request):
+    """What shapes a public page's bytes, as a short key; None for any other path. Always
+    the site (links inside are absolute), gzip or not and the day (past its check-by date
+    a card says when it was last checked, with no publication)."""
+    path = request.path_info
+    if match := EMBED.match(path):
+        # Other query parameters, such as pym.js's childId, are read by the embed's script.
+        theme = request.GET.get("theme", "")
+        shape = ["embed", match["slug"], theme if theme in THEMES else "auto"]
+    elif match := CARD.match(path):
+        shape = ["card", match["slug"]]
+    elif path == "/":
+        query = sorted(request.GET.lists())
+        shape = ["list", query, *(request.headers.get(name, "") for name in HTMX_HEADERS)]
+    elif path == "/oembed/":
+        shape = ["oembed", sorted(request.GET.lists())]
+    else:
+        return None
+    gzip = "gzip" in request.headers.get("Accept-Encoding", "")
+    site = f"{request.scheme}://{request.get_host()}"
+    day = timezone.localdate().isoformat()
+    digest = hashlib.blake2b(repr([site, shape]).encode(), digest_size=12).hexdigest()
+    return f"{shape[0]}:{digest}:{'gz' if gzip else 'id'}:{day}"
+
+
 def keepable(response):
     return (
         response.status_code == 200
         and not response.streaming
         and not response.cookies
         and SERVED_FROM not in response
+        and "public" in response.get("Cache-Control", "")
+        and "cookie" not in response.get("Vary", "").lower()
     )
-
-
-def variant(request, match):
-    """What shapes the embed's bytes: the card, the theme, whether it is gzip'd, and the day
-    (past its check-by date a card says when it was last checked, with no publication).
-    (Other query parameters, such as pym.js's childId, are read by the embed's script only.)"""
-    theme = request.GET.get("theme", "")
-    gzip = "gzip" in request.headers.get("Accept-Encoding", "")
-    day = timezone.localdate().isoformat()
-    return f"{match['slug']}:{theme if theme in THEMES else 'auto'}:{'gz' if gzip else 'id'}:{day}"
 
 
 def not_modified(request, headers):

@@ -56,8 +56,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # A warm embed is a cache read: answered here, before the rest of the stack runs.
-    "factcards.fastpath.EmbedFastPathMiddleware",
+    # A warm embed, list or card page is a cache read: answered here, before the rest of
+    # the stack runs.
+    "factcards.fastpath.FastPathMiddleware",
     # The database unreachable: 503 "back shortly" with Retry-After, never a 500.
     "factcards.outage.DatabaseUnavailableMiddleware",
     # Below whitenoise, which serves its files precompressed and answers before this.

@@ -78,3 +78,56 @@ def test_a_correction_shows_in_the_warm_embed_at_once(client, editor, other_edit
 def test_a_card_that_is_not_public_is_never_kept(client, draft):
     assert client.get(reverse("card_embed", args=[draft.slug])).status_code == 404
     assert client.get(reverse("card_embed", args=[draft.slug])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url, headers",
+    [
+        ("/", {}),
+        ("/?kind=figure&sort=oldest", {"HTTP_ACCEPT_ENCODING": "gzip"}),
+        ("/?q=peacekeepers", {"HTTP_HX_REQUEST": "true"}),  # htmx's fragment
+        ("/cards/contingent/", {}),
+        ("/cards/contingent/", {"HTTP_ACCEPT_ENCODING": "gzip"}),
+        ("/oembed/?url=http://testserver/cards/contingent/", {}),
+        ("/oembed/?url=http://testserver/cards/contingent/&maxwidth=300&format=xml", {}),
+    ],
+)
+def test_a_warm_list_card_page_or_oembed_is_the_same_answer_the_full_stack_gave(
+    client, url, headers
+):
+    published_card(slug="contingent", statement="Nearly 2,000 peacekeepers went.")
+    first = client.get(url, **headers)
+    assert "X-Factcards-Served-From" not in first  # made by the view
+    again = client.get(url, **headers)
+    status, kept, body = answer(again)
+    assert kept.pop("X-Factcards-Served-From") == "cache"
+    assert (status, kept, body) == answer(first)
+
+
+def test_the_htmx_fragment_and_the_whole_page_are_kept_apart(client):
+    published_card(slug="contingent")
+    whole = client.get("/").content
+    fragment = client.get("/", HTTP_HX_REQUEST="true").content
+    assert whole != fragment
+    assert client.get("/").content == whole
+    assert client.get("/", HTTP_HX_REQUEST="true").content == fragment
+
+
+def test_each_site_gets_its_own_links(client, settings):
+    """A page's links are absolute: one kept for one host name is never sent to another."""
+    settings.ALLOWED_HOSTS = ["facts.example.org", "cards.example.net"]
+    published_card(slug="contingent")
+    for host in ["facts.example.org", "cards.example.net"] * 2:
+        page = client.get(EMBED, HTTP_HOST=host).content.decode()
+        assert (
+            f"https://{host}/cards/contingent/" in page
+            or f"http://{host}/cards/contingent/" in page
+        )
+
+
+def test_a_new_card_shows_on_the_warm_list_at_once(client, editor):
+    published_card(slug="contingent", statement="Nearly 2,000 peacekeepers went.")
+    client.get("/")
+    assert "Nearly 2,000" in client.get("/").text
+    published_card(editor, slug="withdrawal", statement="The withdrawal began in April 2024.")
+    assert "The withdrawal began in April 2024." in client.get("/").text
