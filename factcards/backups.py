@@ -5,6 +5,7 @@ users' password hashes) comes back as it was. Keep the files where you keep secr
 """
 
 import os
+import secrets
 import shutil
 import sqlite3
 import subprocess
@@ -127,6 +128,20 @@ def restore(alias, backup):
             ],
             alias,
         )
+    move_past_earlier_states(alias)
+
+
+def move_past_earlier_states(alias):
+    """Pages are kept per publication state in caches that outlive a database (Redis, each
+    app server's memory): a restored counter would name states the database had before,
+    and may have had since with other contents. Move it far past all of them."""
+    from django.db.models import F
+
+    from .models import Publication
+
+    connections[alias].close()  # the restored database, whatever was open before
+    jump = secrets.randbits(40) + 1_000_000
+    Publication.objects.using(alias).filter(pk=1).update(version=F("version") + jump)
 
 
 def run(command, alias):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache, caches
 
+from factcards import fastpath
 from factcards.models import FactCard
 
 from .factories import FactCardFactory, UserFactory
@@ -23,6 +24,7 @@ def test_settings(settings):
     settings.WHITENOISE_AUTOREFRESH = True
     cache.clear()  # share images are cached by ETag; each test starts with none
     caches["local"].clear()  # the throttle's counts while the shared cache is down
+    fastpath.recent.clear()  # its keys name publication states, which each test repeats
     # Tasks are only recorded (DummyBackend): a test that wants them run says so.
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
     settings.FACTCARDS_PURGE_URLS = []

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from factcards import fastpath
 from factcards.models import FactCard
 
 from .factories import published_card
@@ -44,6 +45,7 @@ def test_a_warm_304_is_the_same_answer_the_full_stack_gives(client):
     from django.core.cache import cache
 
     cache.clear()  # the next answer comes from the view's own conditional check
+    fastpath.recent.clear()
     full = client.get(EMBED, HTTP_IF_NONE_MATCH=etag)
     client.get(EMBED)  # kept again
     fast = client.get(EMBED, HTTP_IF_NONE_MATCH=etag)
