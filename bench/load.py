@@ -13,13 +13,12 @@ seen, and writes them to bench/results/load-<db>.json. The budget (issue 9): 0 e
 at most 250 ms, each publish visible within a second.
 """
 
-import json
 import threading
 import time
 import urllib.error
 import urllib.request
 
-from serve import ROOT, arguments, prepare, start_gunicorn, wrk
+from serve import arguments, prepare, start_gunicorn, write_report, wrk
 
 
 def drafts_to_publish(count):
@@ -131,24 +130,17 @@ def main():
         f"embed {max(filter(None, embed_times), default=0) * 1000:.0f} ms, on the list "
         f"{max(filter(None, list_times), default=0) * 1000:.0f} ms; never seen: {unseen}"
     )
-    out = args.output or ROOT / "bench" / "results" / f"load-{connection.vendor}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
-        json.dumps(
-            {
-                "cards": total,
-                "database": connection.vendor,
-                "seconds": args.seconds,
-                "connections": args.connections,
-                "readers": readers,
-                "published": published,
-                "slowest_seen_s": slowest,
-                "never_seen": unseen,
-            },
-            indent=2,
-        )
+    write_report(
+        args,
+        "load",
+        {
+            "cards": total,
+            "readers": readers,
+            "published": published,
+            "slowest_seen_s": slowest,
+            "never_seen": unseen,
+        },
     )
-    print(f"written to {out}")
 
 
 if __name__ == "__main__":

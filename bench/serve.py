@@ -236,20 +236,17 @@ def main():
             f"{row['errors']:6} {row.get('queries_5', ''):>4} {row.get('queries_50', ''):>4} "
             f"{row.get('bytes_gzip', 0) / 1024:6.1f}"
         )
-    out = args.output or ROOT / "bench" / "results" / f"http-{connection.vendor}.json"
+    write_report(args, "http", {"cards": total, "pages": rows})
+
+
+def write_report(args, name, data):
+    """The run's figures as JSON: --output, else bench/results/<name>-<database>.json."""
+    from django.db import connection
+
+    out = args.output or ROOT / "bench" / "results" / f"{name}-{connection.vendor}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
-        json.dumps(
-            {
-                "cards": total,
-                "database": connection.vendor,
-                "seconds": args.seconds,
-                "connections": args.connections,
-                "pages": rows,
-            },
-            indent=2,
-        )
-    )
+    report = {"database": connection.vendor, "seconds": args.seconds, **data}
+    out.write_text(json.dumps({**report, "connections": args.connections}, indent=2))
     print(f"written to {out}")
 
 

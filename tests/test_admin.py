@@ -50,17 +50,11 @@ def test_the_add_form_refuses_a_slug_already_here_in_other_capitals(client, repo
     client.force_login(reporter)
     response = client.post(
         reverse("admin:factcards_factcard_add"),
-        {
-            "statement": "More than 100,000 Armenians left Karabakh.",
-            "slug": "Armenians-Who-Left-Karabakh",
-            "kind": "figure",
-            "value": "100000",
-            "version": "1",
-            "citations-TOTAL_FORMS": "0",
-            "citations-INITIAL_FORMS": "0",
-            "corrections-TOTAL_FORMS": "0",
-            "corrections-INITIAL_FORMS": "0",
-        },
+        new_card_form(
+            statement="More than 100,000 Armenians left Karabakh.",
+            slug="Armenians-Who-Left-Karabakh",
+            value="100000",
+        ),
     )
     assert response.status_code == 200
     assert "a slug is the same whatever its case" in response.content.decode()
