@@ -45,6 +45,11 @@ class ResilientRedisCacheClient(RedisCacheClient):
     def get(self, key, default):
         return self._guarded("get", default, key, default)
 
+    def get_now(self, key, default):
+        """Ask Redis even during the pause after a failure (what nothing else can say)."""
+        self.down_until = 0.0
+        return self.get(key, default)
+
     def set(self, key, value, timeout):
         return self._guarded("set", None, key, value, timeout)
 
@@ -88,6 +93,10 @@ class ResilientRedisCache(RedisCache):
 
     def ping(self):
         return self._cache.ping()
+
+    def get_now(self, key, default=None):
+        key = self.make_and_validate_key(key)
+        return self._cache.get_now(key, default)
 
     @property
     def is_down(self):

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from django.db import IntegrityError, OperationalError
 
 from factcards.outage import server_error
@@ -42,7 +43,9 @@ def test_a_server_that_lately_read_only_the_shared_state_keeps_the_newest_one_in
     cache.clear()
     monkeypatch.setattr(publication, "last_seen", {})
     first = publication.publication_state()  # read from the database
-    cache.set(publication.STATE_KEY, first + 1)  # the other server, after a publication
+    # The other server's publication, once committed (remember_state).
+    cache.set(publication.STATE_KEY, first + 1)
+    cache.set(publication.LAST_STATE_KEY, first + 1)
     assert publication.publication_state() == first + 1
     cache.delete(publication.STATE_KEY)  # its second is up
 
@@ -51,6 +54,30 @@ def test_a_server_that_lately_read_only_the_shared_state_keeps_the_newest_one_in
 
     monkeypatch.setattr(publication.Publication, "current", down)
     assert publication.publication_state() == first + 1
+
+
+def test_with_the_database_down_and_the_shared_cache_silent_nothing_is_served_for_old_news(
+    db, settings, monkeypatch
+):
+    """This server's own last reading may be older than a publication another server made
+    (a retraction, say): with neither the database nor the shared cache to say, a page is
+    "back shortly", never what this server kept for the state it saw last."""
+    from django.core.cache import cache
+
+    from factcards.models import publication
+
+    settings.FACTCARDS_SHARED_CACHE = True
+    cache.clear()
+    monkeypatch.setattr(publication, "last_seen", {})
+    publication.publication_state()  # read from the database, remembered here
+    cache.clear()  # the shared cache lost it (restarted, or unreachable)
+
+    def down():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(publication.Publication, "current", down)
+    with pytest.raises(OperationalError):
+        publication.publication_state()
 
 
 def test_the_api_says_back_shortly_in_json(rf):

@@ -77,9 +77,7 @@ def publication_state(request=None):
         try:
             state = Publication.current()
         except (OperationalError, InterfaceError):
-            # The newest state any server saw, else this process's: a process that has
-            # only read the shared copy lately still knows it.
-            state = cache_get(LAST_STATE_KEY) or last_seen.get("state")
+            state = last_state()
             if state is None:
                 raise
             if request is not None:
@@ -92,6 +90,21 @@ def publication_state(request=None):
             last_seen["shared"] = state
     last_seen["state"] = state
     return state
+
+
+def last_state():
+    """The newest state any server saw, for an outage of the database. With a shared cache,
+    only what it says (asked even while paused after a failure): this process's own last
+    reading may be older than a publication another server made, and serving for it would
+    bring back a card as it was before a correction. Without one (a single server), this
+    process's last reading."""
+    if not settings.FACTCARDS_SHARED_CACHE:
+        return last_seen.get("state")
+    try:
+        ask = getattr(cache, "get_now", cache.get)
+        return ask(LAST_STATE_KEY)
+    except Exception:  # noqa: BLE001 - a cache that can't answer says nothing
+        return None
 
 
 def forget_state():
