@@ -9,19 +9,23 @@ host name, too long, an origin not listed, a slug that is not a card on record) 
 stored. A CMS registers articles itself at /registry/articles with its token.
 """
 
+import fcntl
 import hashlib
 import ipaddress
 import json
 import logging
+import os
 import re
 import threading
 import time
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.filebased import FileBasedCache
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpResponse, JsonResponse
@@ -30,6 +34,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from rest_framework.throttling import SimpleRateThrottle
 
 from .models import ArticleUse, CmsClient, FactCard
 from .models.fields import untracked
@@ -87,6 +92,10 @@ def article_url(raw):
     if any(ord(ch) < 33 or ord(ch) == 127 for ch in raw):
         raise RejectedURL("An article's address has no spaces or control characters.")
     try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, as JSON's \ud800 can send
+        raise RejectedURL("This is not a web address.") from None
+    try:
         parts = urlsplit(raw)
         port = parts.port
     except ValueError as error:
@@ -99,6 +108,8 @@ def article_url(raw):
     host = (parts.hostname or "").rstrip(".")
     if not host:
         raise RejectedURL("This address names no site.")
+    if "%" in host:
+        raise RejectedURL("This address's site name is not valid.")
     if is_ip_address(host):
         raise RejectedURL("Sites are recorded by name, not by IP address.")
     try:
@@ -141,6 +152,24 @@ def buffer():
     return caches[settings.FACTCARDS_REGISTRY_CACHE]
 
 
+@contextmanager
+def buffer_lock():
+    """Redis's add and incr are atomic; the file cache's are a read then a write, and two
+    reports at once (threads, or a server's worker processes) lost one another's counts and
+    slots. Over files, the buffer's changes take turns under a lock file beside them."""
+    store = buffer()
+    if not isinstance(store, FileBasedCache):
+        yield
+        return
+    os.makedirs(store._dir, exist_ok=True)
+    with open(os.path.join(store._dir, "registry.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def window_of(moment):
     return int(moment // settings.FACTCARDS_REGISTRY_WINDOW)
 
@@ -152,14 +181,14 @@ def pair_key(window, slug, url):
 
 class Repeats:
     """This process's repeat views: a pair it already counted in the cache this window is
-    counted here, and the sum added to the cache at most once every DRAIN_SECONDS, at the
-    next report (or when the window changes, or at a flush by this process). A first view
-    always goes straight to the cache, so no article is learnt late; what a process that
-    falls quiet still holds of its last second is lost (views are approximate)."""
+    counted here, and the sum added to the cache about once every DRAIN_SECONDS (at the next
+    report, when the window changes, at a flush by this process, or by a timer when no report
+    comes). A first view always goes straight to the cache, so no article is learnt late."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.window, self.known, self.counts, self.drained_at = None, set(), Counter(), 0.0
+        self.timer = None
 
     def take(self, key, window, now):
         """Count a view of `key`: (whether it is a repeat, counted here; what this process
@@ -172,10 +201,19 @@ class Repeats:
                 self.window, self.known = window, set()
             if key in self.known:
                 self.counts[key] += 1
+                if self.timer is None or not self.timer.is_alive():
+                    # Held views reach the cache a second later, even with no next report.
+                    self.timer = threading.Timer(DRAIN_SECONDS, drain_repeats)
+                    self.timer.daemon = True
+                    self.timer.start()
                 return True, due
             if len(self.known) < settings.FACTCARDS_REGISTRY_MAX_ARTICLES:
                 self.known.add(key)
             return False, due
+
+    def knows(self, slug, url, moment):
+        """Whether this process counted the pair in the current window already."""
+        return pair_key(window_of(moment), slug, url) in self.known
 
     def drain(self):
         with self.lock:
@@ -204,20 +242,56 @@ def note(slug, url, moment=None):
     store = buffer()
     key = pair_key(window, slug, url)
     repeat, due = repeats.take(key, window, ticks())
+    if repeat and not due:
+        return
     try:
-        add_counts(store, due)
-        if repeat:
-            return
-        if not store.add(key, 1, KEEP):
-            store.incr(key)
-            return
-        # A new pair this window: give it a numbered slot, so that the flush can find it.
-        store.add(f"seen:{window}:n", 0, KEEP)
-        slot = store.incr(f"seen:{window}:n")
-        if slot <= settings.FACTCARDS_REGISTRY_MAX_ARTICLES:
-            store.set(f"seen:{window}:{slot}", (slug, url, int(moment)), KEEP)
+        with buffer_lock():
+            add_counts(store, due)
+            if repeat:
+                return
+            if not store.add(key, 1, KEEP):
+                store.incr(key)
+                return
+            # A new pair this window: give it a numbered slot, so that the flush finds it.
+            store.add(f"seen:{window}:n", 0, KEEP)
+            slot = store.incr(f"seen:{window}:n")
+            if slot <= settings.FACTCARDS_REGISTRY_MAX_ARTICLES:
+                store.set(f"seen:{window}:{slot}", (slug, url, int(moment)), KEEP)
     except Exception:  # noqa: BLE001 - a cache that is down loses a count, never a page
         logger.warning("The registry's cache is unavailable: a view went uncounted.")
+
+
+class NewArticles(SimpleRateThrottle):
+    """How many articles new to this server one address may report a minute: a reader's
+    browser reports the few it reads, a script filling the registry thousands (counted in
+    this process's memory, by the address DRF's NUM_PROXIES picks, as the API's throttle)."""
+
+    scope = "registry"
+
+    @property
+    def cache(self):
+        return caches["local"]
+
+    def get_rate(self):
+        return settings.FACTCARDS_REGISTRY_NEW_PER_CLIENT
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def too_many_new(request):
+    return not NewArticles().allow_request(request, None)
+
+
+def drain_repeats():
+    """Add what this process holds to the cache (the timer Repeats sets, a flush)."""
+    due = repeats.drain()
+    if due:
+        try:
+            with buffer_lock():
+                add_counts(buffer(), due)
+        except Exception:  # noqa: BLE001
+            logger.warning("The registry's cache is unavailable: views went uncounted.")
 
 
 def flush(up_to=None):
@@ -226,7 +300,7 @@ def flush(up_to=None):
     up_to = clock() if up_to is None else up_to
     current = window_of(up_to - GRACE)
     store = buffer()
-    add_counts(store, repeats.drain())  # this process's own repeats (the worker has none)
+    drain_repeats()  # this process's own repeats (the worker has none)
     oldest = current - KEEP // settings.FACTCARDS_REGISTRY_WINDOW
     done = store.get("seen:flushed")
     seen = defaultdict(lambda: [0, None, None])  # (slug, url) → [views, first, last]
@@ -346,6 +420,8 @@ def report_seen(request):
         return ignored("a page of this site")
     if not origin_allowed(url):
         return ignored("site not listed in FACTCARDS_EMBED_REPORT_ORIGINS")
+    if not repeats.knows(slug, url, clock()) and too_many_new(request):
+        return ignored("too many new articles from this address")
     note(slug, url)
     return HttpResponse(status=204)
 

@@ -346,6 +346,8 @@ FACTCARDS_EMBED_REPORT_ORIGINS = os.environ.get("FACTCARDS_EMBED_REPORT_ORIGINS"
 FACTCARDS_REGISTRY_CACHE = "registry"
 FACTCARDS_REGISTRY_WINDOW = int(os.environ.get("FACTCARDS_REGISTRY_WINDOW", "60"))  # seconds
 FACTCARDS_REGISTRY_MAX_ARTICLES = 5000  # new (card, article) pairs a window; more are dropped
+# Articles new to a server that one address may report: more are ignored (a script, not a reader).
+FACTCARDS_REGISTRY_NEW_PER_CLIENT = os.environ.get("FACTCARDS_REGISTRY_NEW_PER_CLIENT", "30/minute")
 CACHES = globals().get("CACHES") or {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }

@@ -2,6 +2,7 @@
 
 import io
 import json
+import threading
 import time
 
 import pytest
@@ -223,6 +224,9 @@ def test_a_client_turned_off_is_refused(client, card, cms):
         ({"card": "peacekeepers"}, 400, "address"),
         ({"card": "no-such-card", "url": ARTICLE}, 404, "no-such-card"),
         ({"url": ARTICLE}, 400, "slug"),
+        # From the trial of issue 11: a lone surrogate was a 500; a %-encoded host stored.
+        ({"card": "peacekeepers", "url": "https://news.example.org/\ud800"}, 400, "web address"),
+        ({"card": "peacekeepers", "url": "https://ex%E2%80%AEample.org/x"}, 400, "site name"),
     ],
 )
 def test_a_cms_sending_garbage_is_told_why(client, card, cms, data, status, says):
@@ -322,14 +326,76 @@ def test_repeat_views_wait_in_memory_a_second_at_most_and_all_are_counted(
     memory, and the sum reaches the cache at its next report a second later."""
     now = [1000.0]
     monkeypatch.setattr(registry, "ticks", lambda: now[0])
+    monkeypatch.setattr(registry, "DRAIN_SECONDS", 60)  # no timer fires during the test
     start = time.time()
     monkeypatch.setattr(registry, "clock", lambda: start)
     key = registry.pair_key(registry.window_of(start), "peacekeepers", ARTICLE)
     for _ in range(3):
         report(client, ARTICLE)
     assert registry_buffer.get(key) == 1  # the first view, at once; two held here
-    now[0] += 1.5
+    now[0] += 61
     report(client, ARTICLE)
     assert registry_buffer.get(key) == 3  # the two held, added; the fourth held
     flushed()
     assert ArticleUse.objects.get().views == 4
+
+
+def test_views_held_in_memory_reach_the_cache_even_if_no_report_follows(
+    client, card, registry_buffer
+):
+    """A burst of views, then nothing: the process adds what it holds a second later."""
+    start = time.time()
+    key = registry.pair_key(registry.window_of(start), "peacekeepers", ARTICLE)
+    for _ in range(5):
+        report(client, ARTICLE)
+    deadline = time.monotonic() + 5
+    while registry_buffer.get(key) != 5 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert registry_buffer.get(key) == 5
+
+
+def test_reports_at_the_same_moment_over_the_file_cache_are_all_kept(card, settings, tmp_path):
+    """From the trial of issue 11: over the file cache (one machine, no Redis), reports at
+    once from several threads overwrote one another's slots, and half the articles were
+    never learnt."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "registry": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "buffer"),
+        },
+    }
+    urls = [f"https://news.example.org/2026/story-{n}" for n in range(120)]
+
+    def send(part):
+        for url in part:
+            registry.note("peacekeepers", url)
+
+    threads = [threading.Thread(target=send, args=(urls[n::6],)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    flushed()
+    assert ArticleUse.objects.count() == 120
+
+
+def test_one_address_reporting_many_new_articles_is_ignored_past_a_few(
+    client, card, settings, registry_buffer
+):
+    """From the trial of issue 11: a script posted 3,000 made-up articles in half a minute,
+    and every one reached the editors' email and the CMS after a correction."""
+    settings.FACTCARDS_REGISTRY_NEW_PER_CLIENT = "3/minute"
+    answers = [report(client, f"https://news.example.org/made-up-{n}") for n in range(5)]
+    assert [a.get("Factcards-Report") for a in answers[:3]] == [None, None, None]
+    assert answers[3]["Factcards-Report"] == "ignored: too many new articles from this address"
+    # An article already counted is still counted: readers behind one address lose nothing.
+    assert report(client, "https://news.example.org/made-up-0").get("Factcards-Report") is None
+    other = client.post(
+        reverse("registry_seen"),
+        {"card": "peacekeepers", "url": ARTICLE},
+        REMOTE_ADDR="198.51.100.7",
+    )
+    assert other.get("Factcards-Report") is None
+    flushed()
+    assert ArticleUse.objects.count() == 4
