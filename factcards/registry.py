@@ -203,7 +203,7 @@ class Repeats:
                 self.counts[key] += 1
                 if self.timer is None or not self.timer.is_alive():
                     # Held views reach the cache a second later, even with no next report.
-                    self.timer = threading.Timer(DRAIN_SECONDS, drain_repeats)
+                    self.timer = threading.Timer(DRAIN_SECONDS, drain_repeats, [self])
                     self.timer.daemon = True
                     self.timer.start()
                 return True, due
@@ -283,9 +283,9 @@ def too_many_new(request):
     return not NewArticles().allow_request(request, None)
 
 
-def drain_repeats():
+def drain_repeats(holder=None):
     """Add what this process holds to the cache (the timer Repeats sets, a flush)."""
-    due = repeats.drain()
+    due = (holder or repeats).drain()
     if due:
         try:
             with buffer_lock():
