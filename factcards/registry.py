@@ -28,6 +28,7 @@ from django.core.cache import caches
 from django.core.cache.backends.filebased import FileBasedCache
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Lower
 from django.http import HttpResponse, JsonResponse
 from django.tasks import task
 from django.utils import timezone
@@ -338,15 +339,22 @@ def moment_of(timestamp):
 
 def save_views(seen):
     """Add the counted views to the registry: cards on record only, everything else dropped."""
-    slugs = {slug for slug, _ in seen}
-    cards = dict(FactCard.objects.on_record().filter(slug__in=slugs).values_list("slug", "pk"))
+    # A slug is the same whatever its case (the cards' constraint): reports are kept in
+    # lower case, and matched so.
+    slugs = {slug.lower() for slug, _ in seen}
+    cards = dict(
+        FactCard.objects.on_record()
+        .annotate(lower=Lower("slug"))
+        .filter(lower__in=slugs)
+        .values_list("lower", "pk")
+    )
     stored = 0
     with transaction.atomic():
         for (slug, url), (views, first, last) in seen.items():
-            if slug not in cards:
+            if slug.lower() not in cards:
                 continue
             use, created = ArticleUse.objects.get_or_create(
-                card_id=cards[slug],
+                card_id=cards[slug.lower()],
                 key=ArticleUse.key_for(url),
                 defaults={
                     "url": url,
@@ -412,6 +420,7 @@ def report_seen(request):
     slug = request.POST.get("card", "")
     if not SLUG.fullmatch(slug):
         return ignored("no card")
+    slug = slug.lower()  # the same card whatever the case
     try:
         url = article_url(request.POST.get("url", ""))
     except RejectedURL as error:
@@ -454,7 +463,7 @@ def register_article(request):
         return error("The body is not JSON: send {“card”: slug, “url”: address}.", 400)
     if not isinstance(data, dict) or not isinstance(data.get("card"), str):
         return error("Name the card by its slug: {“card”: slug, “url”: address}.", 400)
-    card = FactCard.objects.on_record().filter(slug=data["card"]).first()
+    card = FactCard.objects.on_record().filter(slug__iexact=data["card"]).first()
     if card is None:
         return error(f"No published card has the slug “{data['card'][:100]}”.", 404)
     try:

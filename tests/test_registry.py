@@ -399,3 +399,15 @@ def test_one_address_reporting_many_new_articles_is_ignored_past_a_few(
     assert other.get("Factcards-Report") is None
     flushed()
     assert ArticleUse.objects.count() == 4
+
+
+def test_a_slug_in_other_capitals_names_the_same_card(client, card, cms):
+    """From the trial of issue 11: a slug is the same whatever its case everywhere else."""
+    report(client, ARTICLE, slug="PeaceKeepers")
+    report(client, ARTICLE, slug="peacekeepers")
+    flushed()
+    use = ArticleUse.objects.get()
+    assert (use.card, use.views) == (card, 2)
+    other = "https://news.example.org/2026/12/another"
+    assert register(client, cms[1], card="PEACEKEEPERS", url=other).status_code == 201
+    assert ArticleUse.objects.filter(card=card).count() == 2
