@@ -96,3 +96,20 @@ def test_healthz_says_when_to_ask_again_while_the_database_is_down(client, monke
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
+
+
+def test_the_last_state_is_written_again_however_long_since_the_last_publication(
+    db, settings, monkeypatch
+):
+    """An outage's only source must not expire on a quiet day: each reading from the
+    database writes it again."""
+    from django.core.cache import cache
+
+    from factcards.models import publication
+
+    settings.FACTCARDS_SHARED_CACHE = True
+    cache.clear()
+    state = publication.publication_state()
+    cache.clear()  # a day later: the copies expired, with no publication since
+    assert publication.publication_state() == state
+    assert cache.get(publication.LAST_STATE_KEY) == state

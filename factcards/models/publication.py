@@ -66,7 +66,7 @@ class Publication(models.Model):
 STATE_KEY = "factcards:publication-state"
 LAST_STATE_KEY = "factcards:publication-state:last"
 STATE_SECONDS = 1
-last_seen = {}  # this process's last reading ("state"), and the last it shared ("shared")
+last_seen = {}  # this process's last reading, for an outage when there is no shared cache
 
 
 def publication_state(request=None):
@@ -85,9 +85,9 @@ def publication_state(request=None):
             return state
         if settings.FACTCARDS_SHARED_CACHE:
             cache_set(STATE_KEY, state, timeout=STATE_SECONDS)
-        if last_seen.get("shared") != state:
-            cache_set(LAST_STATE_KEY, state)
-            last_seen["shared"] = state
+            # Kept without expiry, and written again at each reading (a second at most),
+            # however long since the last publication: an outage's only source.
+            cache_set(LAST_STATE_KEY, state, timeout=None)
     last_seen["state"] = state
     return state
 
@@ -119,7 +119,7 @@ def remember_state():
     if settings.FACTCARDS_SHARED_CACHE:
         state = Publication.current()
         cache_set(STATE_KEY, state, timeout=STATE_SECONDS)
-        cache_set(LAST_STATE_KEY, state)
+        cache_set(LAST_STATE_KEY, state, timeout=None)
 
 
 def publication_key(key, request=None):
