@@ -365,8 +365,8 @@ CACHES["registry"] = (
         "OPTIONS": {"MAX_ENTRIES": 50000},
     }
 )
-# This process's own memory: what must still be counted while the shared cache is down (the
-# API's throttle, per server then).
+# This process's own memory, for counts that need no other server's: the registry's limit of
+# new articles per address, and the API's throttle while the shared cache is down.
 CACHES["local"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "factcards-local",

@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -15,7 +14,7 @@ from django.urls import reverse
 
 from factcards.models import Citation, FactCard
 
-ROOT = Path(__file__).resolve().parent.parent
+from .servers import ROOT, missing
 
 
 @pytest.fixture
@@ -49,9 +48,7 @@ def smoke(script, tmp_path, *args):
     if connection.vendor != "sqlite":
         pytest.skip("run once per CI, in the SQLite pass (the smoke builds its own SQLite file)")
     if not shutil.which("wrk"):
-        if os.environ.get("CI"):
-            pytest.fail("wrk is missing: .ci/run installs Debian's wrk for this test")
-        pytest.skip("wrk is not installed (apt-get install wrk)")
+        missing("wrk is not installed (apt-get install wrk; .ci/run installs it)")
     out = tmp_path / "report.json"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/bench.sqlite3"}
     env.pop("REDIS_URL", None)
