@@ -12,6 +12,7 @@ from factcards import fastpath
 from factcards.models import FactCard
 
 from .factories import FactCardFactory, UserFactory
+from .web import web  # noqa: F401  (a fixture: a site on loopback for the worker to fetch)
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync loop + ORM
 
