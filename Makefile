@@ -19,7 +19,7 @@ PYTHON ?= $(shell \
       "$$c" -c 'import sys; print(sys.executable)'; break; fi; \
   done)
 
-.PHONY: help run test lint admin demo migrate bench bench-pages bench-load clean check-python serve backup restore
+.PHONY: help run test lint admin demo migrate bench bench-pages bench-intake bench-load clean check-python serve backup restore
 
 help:
 	@echo "make run    set up .venv, the SQLite database and the demo data; serve http://$(HOST):$(PORT)"
@@ -30,6 +30,7 @@ help:
 	@echo "make restore BACKUP=file: into a fresh database (a new SQLite file, or after createdb)"
 	@echo "make admin  create an admin login (superuser) for http://$(HOST):$(PORT)/admin/"
 	@echo "make bench  requests per second over HTTP (gunicorn + wrk) against a few thousand cards"
+	@echo "make bench-intake  candidate facts read from a source's text, ms per 1,000 words"
 	@echo "make bench-load  the same readers while an editor publishes a card every second"
 	@echo "make clean  remove .venv and the SQLite database"
 
@@ -115,6 +116,10 @@ bench: $(VENV)/.installed
 
 bench-pages: $(VENV)/.installed
 	$(VPY) bench/pages.py $(BENCH_ARGS)
+
+# Candidate facts read from a source's text, per 1,000 words (no database).
+bench-intake: $(VENV)/.installed
+	$(VPY) bench/intake.py $(BENCH_ARGS)
 
 # Readers on the list and an embed while an editor publishes a card every second.
 bench-load: $(VENV)/.installed
