@@ -14,6 +14,7 @@ from .citations import Citation
 from .corrections import Correction
 from .facets import CardFacet, FacetCount
 from .fields import WebURLField, WebURLFormField, squash_space, web_url
+from .intake import ArchivedCopy, Intake, LinkCheck, SuggestedDifference
 from .locking import EDITABLE, LOCKED, EditConflict, WorkflowError
 from .periodic import PeriodicRun
 from .preferences import DeskPreference
@@ -22,6 +23,10 @@ from .sources import Source
 from .tags import Place, Tag, Topic
 
 __all__ = [
+    "ArchivedCopy",
+    "Intake",
+    "LinkCheck",
+    "SuggestedDifference",
     "ArticleCheck",
     "ArticleUse",
     "CmsClient",

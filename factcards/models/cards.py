@@ -115,7 +115,10 @@ class FactCardQuerySet(GuardedQuerySet):
 
     def with_sources(self):
         """Cards ready to show: citations with their sources, and corrections, prefetched."""
-        return self.prefetch_related("citations__source", "corrections")
+        from .sources import Source
+
+        sources = models.Prefetch("citations__source", Source.objects.with_link_state())
+        return self.prefetch_related(sources, "corrections")
 
     def related_to(self, card, count=4):
         """The newest published cards sharing a topic with `card`: the few newest per topic,

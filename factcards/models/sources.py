@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from .. import reading
@@ -36,6 +37,17 @@ class SourceQuerySet(models.QuerySet):
         """Sources that a published or retracted card cites: only editors change them."""
         return self.filter(citations__card__status__in=LOCKED).distinct()
 
+    def with_link_state(self):
+        """Each with link_outcome (its newest link check's) and has_archive (our own copy)."""
+        from .intake import ArchivedCopy, LinkCheck
+
+        latest = LinkCheck.objects.filter(source=models.OuterRef("pk")).order_by("-checked_at")
+        return self.annotate(
+            link_outcome=models.Subquery(latest.values("outcome")[:1]),
+            link_checked_at=models.Subquery(latest.values("checked_at")[:1]),
+            has_archive=models.Exists(ArchivedCopy.objects.filter(source=models.OuterRef("pk"))),
+        )
+
     def update(self, **kwargs):
         raise WorkflowError(
             "Sources change one at a time, naming who makes the change (source.save(by=user)): "
@@ -63,7 +75,9 @@ class Source(models.Model):
         null=True, blank=True, help_text="Leave blank when the source does not state it."
     )
     retrieved_on = models.DateField(null=True, blank=True)
-    language = models.CharField(max_length=12, default="en")
+    language = models.CharField(
+        max_length=12, default="en", blank=True, help_text="As the page states it; blank if not."
+    )
     archive_url = WebURLField("archived copy", max_length=500, blank=True)
     full_text = models.TextField(
         blank=True,
@@ -204,6 +218,23 @@ class Source(models.Model):
             or cards.filter(status="in_review").exists()
             or cards.filter(status="draft").exclude(created_by=user).exists()
         )
+
+    @property
+    def link_is_broken(self):
+        """The newest check found the link broken (needs with_link_state())."""
+        from .intake import LinkCheck
+
+        return getattr(self, "link_outcome", None) in LinkCheck.BROKEN
+
+    @property
+    def archived_link(self):
+        """Where readers find the page while its link is broken: our archived copy, else the
+        archive link given by hand; blank while the link works (needs with_link_state())."""
+        if not self.link_is_broken:
+            return ""
+        if getattr(self, "has_archive", False):
+            return reverse("archived_copy", args=[self.pk])
+        return self.archive_url
 
     @property
     def credit(self):
