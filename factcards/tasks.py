@@ -115,6 +115,11 @@ def next_midnight(now):
     return (local + datetime.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def next_hour(now):
+    """The next full hour after `now`: when links due for a check are handed to the worker."""
+    return now.replace(minute=0, second=0, microsecond=0) + datetime.timedelta(hours=1)
+
+
 def next_quarter_hour(now):
     """The next quarter hour (:00, :15, :30, :45) after `now`: when stuck webhooks are swept."""
     slot = now.replace(second=0, microsecond=0)
@@ -207,9 +212,16 @@ def sweep_webhooks():
     return sweep_stuck_deliveries()
 
 
+def check_links():
+    from .intake.work import schedule_link_checks
+
+    return schedule_link_checks()
+
+
 # Each periodic job: (when its next run is due after a given time, what it does).
 PERIODIC = {
     "check_digest": (next_digest_slot, send_check_digest),
     "fallen_due": (next_midnight, announce_fallen_due),
     "webhook_sweep": (next_quarter_hour, sweep_webhooks),
+    "link_checks": (next_hour, check_links),
 }

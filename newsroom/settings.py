@@ -326,6 +326,19 @@ FACTCARDS_TASK_ATTEMPTS = int(os.environ.get("FACTCARDS_TASK_ATTEMPTS", "8"))
 FACTCARDS_TASK_RETRY_DELAY = float(os.environ.get("FACTCARDS_TASK_RETRY_DELAY", "5"))
 FACTCARDS_TASK_RETRY_MAX_DELAY = 3600
 
+# --- source intake: fetching pages, link health, archived copies (factcards/intake/) ------------
+# Every fetch is http(s) to a public address: private, loopback and link-local addresses are
+# refused (SSRF) unless in these networks (CIDR, space-separated; the tests allow 127.0.0.1/32).
+FACTCARDS_FETCH_ALLOW_NETWORKS = os.environ.get("FACTCARDS_FETCH_ALLOW_NETWORKS", "").split()
+FACTCARDS_FETCH_MAX_BYTES = int(os.environ.get("FACTCARDS_FETCH_MAX_BYTES", "5000000"))
+FACTCARDS_FETCH_TIMEOUT = float(os.environ.get("FACTCARDS_FETCH_TIMEOUT", "10"))  # per fetch
+# Each source link is checked again after this many days, at most this many an hour.
+FACTCARDS_LINK_CHECK_DAYS = int(os.environ.get("FACTCARDS_LINK_CHECK_DAYS", "7"))
+FACTCARDS_LINK_CHECK_BATCH = int(os.environ.get("FACTCARDS_LINK_CHECK_BATCH", "200"))
+# A public web archive's "save page now" address, e.g. https://web.archive.org/save/, asked to
+# keep each new source's page too; blank: only our own copy.
+FACTCARDS_PUBLIC_ARCHIVE = os.environ.get("FACTCARDS_PUBLIC_ARCHIVE", "")
+
 # --- the HTTP cache in front (Varnish, a CDN): surrogate keys and purging ----------------------
 # Headers naming the cards and sources a public response shows: `xkey` (Varnish's xkey module),
 # `Surrogate-Key` (Fastly), `Cache-Tag` (Cloudflare); space-separated, any of them.
