@@ -20,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -27,6 +28,8 @@ from . import reading
 from .articles import send_again
 from .embeds import embed_codes
 from .exchange import write_csv
+from .intake import desk as intake
+from .intake.work import source_added
 from .models import (
     AUTHORED_FIELDS,
     CONTENT_FIELDS,
@@ -799,7 +802,7 @@ class SourceAdmin(GuardedAdmin):
     list_display = ["title", "outlet", "published_on", "has_link"]
     list_filter = ["outlet", "language"]
     search_fields = ["title", "outlet", "byline", "url"]
-    readonly_fields = ["cited_by"]
+    readonly_fields = ["cited_by", "link_health", "archived_copy"]
     fieldsets = [
         (None, {"fields": ["outlet", "title", "byline", "url", "published_on"]}),
         (
@@ -833,6 +836,9 @@ class SourceAdmin(GuardedAdmin):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is not None:
             fieldsets = [*fieldsets, ("Cards citing it", {"fields": ["cited_by"]})]
+            if obj.url:
+                health = {"fields": ["link_health", "archived_copy"]}
+                fieldsets = [*fieldsets, ("Link health and our copy", health)]
         if obj is None:
             main = {**fieldsets[0][1], "fields": [*fieldsets[0][1]["fields"], "same_source_anyway"]}
             fieldsets = [(None, main), *fieldsets[1:]]
@@ -844,6 +850,64 @@ class SourceAdmin(GuardedAdmin):
     @admin.display(boolean=True, description="link")
     def has_link(self, source):
         return bool(source.url)
+
+    @admin.display(description="link health")
+    def link_health(self, source):
+        checks = source.link_checks.all()[:5]
+        if not checks:
+            return "Not checked yet: the worker checks every link once a week."
+        return format_html_join(
+            "",
+            "<p>{}: {}{}</p>",
+            (
+                (
+                    timezone.localtime(check.checked_at).strftime("%b %-d, %Y %H:%M"),
+                    check.get_outcome_display(),
+                    f" ({check.status})" if check.status else f" — {check.message}",
+                )
+                for check in checks
+            ),
+        )
+
+    @admin.display(description="archived copy")
+    def archived_copy(self, source):
+        copy = source.archived_copies.defer("warc").first()
+        if copy is None:
+            return "None yet."
+        return format_html(
+            '<a href="{}">Fetched {}</a> ({:,} bytes){}',
+            reverse("archived_copy", args=[source.pk]),
+            timezone.localtime(copy.fetched_at).strftime("%b %-d, %Y %H:%M"),
+            copy.size,
+            format_html(' · <a href="{}">public archive</a>', copy.public_copy)
+            if copy.public_copy
+            else "",
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            source_added(obj)
+
+    # --- intake: a source from a link, a file or a text, and its candidate facts ------------
+
+    def get_urls(self):
+        def view(function, name, route, post_only=False):
+            def call(request, *args, **kwargs):
+                return function(self, request, *args, **kwargs)
+
+            wrapped = self.admin_site.admin_view(require_POST(call) if post_only else call)
+            return path(route, wrapped, name=name)
+
+        return [
+            view(intake.add_source, "factcards_source_intake", "intake/"),
+            view(intake.intake_status, "factcards_intake_status", "intake/<int:pk>/"),
+            view(intake.source_candidates, "factcards_source_candidates", "<int:pk>/candidates/"),
+            view(intake.make_draft, "factcards_source_draft", "<int:pk>/candidates/draft/", True),
+            view(intake.act_on_difference, "factcards_difference", "differences/<int:pk>/", True),
+            view(intake.broken_links_view, "factcards_broken_links", "broken-links/"),
+            *super().get_urls(),
+        ]
 
 
 @admin.register(Topic, Place)

@@ -12,6 +12,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from . import reading
+from .intake import work
+from .intake.desk import broken_links, open_differences
 from .models import ArticleCheck, Correction, DeskPreference, FactCard
 
 
@@ -138,8 +140,13 @@ class NewsroomAdminSite(admin.AdminSite):
             .select_related("card")
             .order_by("-created_at")[:5]
         )
+        differences = open_differences()
         context = {
             "desk": desk,
+            "differences": list(differences[:20]),
+            "differences_count": differences.count(),
+            "broken": broken_links(limit=10),
+            "broken_count": work.broken_links().count(),
             "articles_to_check": cards_with_articles_to_check(request.user),
             "recently_published": published,
             "recently_corrected": corrected,

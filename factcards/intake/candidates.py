@@ -36,6 +36,11 @@ class Candidate:
     def key(self):
         return f"{self.kind}:{self.start}:{self.end}"
 
+    @property
+    def hedge(self):
+        """The qualifier as words: "more than"."""
+        return self.qualifier.replace("_", " ")
+
     def card_fields(self):
         """The fields of a draft card made of this candidate."""
         fields = {"kind": self.kind, "statement": shorten(self.sentence, STATEMENT_LENGTH)}
