@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
 
-from factcards import embeds, registry, views
+from factcards import archives, embeds, registry, views
 from factcards.feeds import CardFeed
 from factcards.sitemaps import CardSitemap
 from factcards.views import per_publication
@@ -31,6 +31,8 @@ urlpatterns = [
         SITEMAPS,
         name="sitemap_section",
     ),
+    path("sources/<int:pk>/archived/", archives.archived_copy, name="archived_copy"),
+    path("sources/<int:pk>/archived/page", archives.archived_page, name="archived_page"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     # The read-only JSON API (issue 10): factcards/api/.
