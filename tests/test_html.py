@@ -9,7 +9,9 @@ from pathlib import Path
 from django.core.management import call_command
 from django.utils import timezone
 
-from factcards.models import FactCard
+from factcards.intake.fetch import Fetched
+from factcards.intake.work import keep_copy
+from factcards.models import FactCard, LinkCheck
 
 from .factories import FactCardFactory, UserFactory, publish
 
@@ -37,8 +39,24 @@ def test_public_and_desk_pages_have_no_html_errors(client, db, editor, tmp_path)
     scheduled = FactCardFactory()
     scheduled.submit(scheduled.created_by)
     scheduled.schedule(UserFactory(group="Editors"), timezone.now() + datetime.timedelta(hours=1))
+    # A source whose link broke, with our archived copy: the card offers it.
+    source = card.citations.first().source
+    page = Fetched(
+        url=source.url,
+        final_url=source.url,
+        status=200,
+        reason="OK",
+        headers=[("Content-Type", "text/html; charset=utf-8")],
+        body=b"<!doctype html><title>Kept</title><p>The page as fetched.</p>",
+        fetched_at=timezone.now(),
+    )
+    keep_copy(source, page, "The page as fetched.")
+    LinkCheck.objects.create(
+        source=source, url=source.url, checked_at=timezone.now(), outcome="missing"
+    )
     pages = {
         "list": "/",
+        "archived-copy": f"/sources/{source.pk}/archived/",
         "filtered-list": "/?kind=figure&q=peace",
         "card": card.get_absolute_url(),
         "embed": f"/embed/{card.slug}/",
@@ -56,6 +74,10 @@ def test_public_and_desk_pages_have_no_html_errors(client, db, editor, tmp_path)
         "desk-scheduled": f"/admin/factcards/factcard/{scheduled.pk}/change/",
         "desk-due": f"/admin/factcards/factcard/{due.pk}/change/",
         "desk-confirm": f"/admin/factcards/factcard/{due.pk}/workflow/confirm/",
+        "desk-intake": "/admin/factcards/source/intake/",
+        "desk-candidates": f"/admin/factcards/source/{source.pk}/candidates/",
+        "desk-broken-links": "/admin/factcards/source/broken-links/",
+        "desk-source": f"/admin/factcards/source/{source.pk}/change/",
     }
     files = []
     for name, url in pages.items():
