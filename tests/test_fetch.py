@@ -3,6 +3,8 @@ article read out of a page: all against a site on loopback, never the internet."
 
 import gzip
 import socket
+import threading
+import time
 
 import pytest
 
@@ -123,8 +125,10 @@ def test_a_page_too_big_is_refused_by_its_length_or_as_it_streams(web):
 
 
 def test_a_compressed_page_is_decoded_and_a_gzip_bomb_refused(web):
-    web.page("/small", gzip.compress(b"<p>small</p>"), headers={"Content-Encoding": "gzip"})
-    assert fetch(web.url("/small")).body == b"<p>small</p>"
+    compressed = gzip.compress(b"<p>small</p>")
+    web.page("/small", compressed, headers={"Content-Encoding": "gzip"})
+    page = fetch(web.url("/small"))
+    assert page.body == b"<p>small</p>"
     bomb = gzip.compress(b"\0" * 5_000_000)  # 5 MB in about 5 kB
     web.page("/bomb", bomb, headers={"Content-Encoding": "gzip"})
     assert len(bomb) < 10_000
@@ -139,6 +143,28 @@ def test_a_slow_site_times_out(web):
 def test_a_dribbling_site_is_held_to_one_deadline(web):
     web.page("/drip", b"x" * 50, dribble=0.05)  # each byte in time, the whole too slow
     refused(web.url("/drip"), "timeout", timeout=1)
+
+
+def test_a_site_dribbling_its_headers_is_held_to_the_deadline(web):
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def dribble():
+        connection, _ = server.accept()
+        with connection:
+            try:
+                for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"x" * 100:
+                    connection.sendall(bytes([byte]))
+                    time.sleep(0.05)
+            except OSError:
+                pass  # the client gave up
+
+    threading.Thread(target=dribble, daemon=True).start()
+    started = time.monotonic()
+    try:
+        refused(f"http://127.0.0.1:{server.getsockname()[1]}/", "timeout", timeout=0.5)
+    finally:
+        server.close()
+    assert time.monotonic() - started < 1.5
 
 
 def test_a_domain_that_does_not_exist_says_so(monkeypatch):
@@ -201,8 +227,29 @@ def test_an_article_page_gives_its_text_and_what_it_states():
     assert "Subscribe" not in article.text and "Cookie" not in article.text
 
 
+def test_the_publisher_stated_in_json_ld_is_the_outlet():
+    ld = '{"@context": "https://schema.org", "@graph": [{"@type": "NewsArticle", '
+    ld += '"publisher": {"@type": "Organization", "name": "Example Agency"}}]}'
+    html = article_html("A headline", PARAGRAPHS).replace(
+        "</head>", f'<script type="application/ld+json">{ld}</script></head>'
+    )
+    assert extract_html(html).outlet == "Example Agency"
+
+
+def test_a_page_in_utf_8_that_does_not_say_so_is_read_as_utf_8():
+    html = article_html("Café", PARAGRAPHS + ["Le café crème coûte 2 € à Besançon, dit-on."])
+    article = extract_html(html.replace('<meta charset="utf-8">', "").encode())
+    assert article.title == "Café" and "coûte 2 € à Besançon" in article.text
+
+
+def test_an_xhtml_page_with_an_xml_declaration_is_read():
+    html = '<?xml version="1.0" encoding="utf-8"?>\n' + article_html("XHTML", PARAGRAPHS)
+    assert PARAGRAPHS[0] in extract_html(html).text
+
+
 def test_what_a_page_does_not_state_stays_blank():
     html = article_html("Only a headline", PARAGRAPHS, lang="")
+    html = html.replace("Copyright.", "© 2023 Example Agency.")  # a year, not a date
     html = html.replace("<head>", '<head><link rel="canonical" href="https://ex.org/2024/06/12/a">')
     article = extract_html(html, url="https://www.example.org/2024/06/12/story")
     assert (article.outlet, article.byline, article.published_on, article.language) == (

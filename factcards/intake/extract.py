@@ -2,6 +2,7 @@
 byline) and htmldate (the date in the page's markup). What the page does not state stays blank:
 no outlet from the host name, no date from the address or the prose, no language guessed."""
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -48,7 +49,7 @@ def extract_html(html, url=None):
     """The article in an HTML page (bytes or text); ValueError when there is none. `url` is
     only where the page came from: nothing is read from it."""
     try:
-        tree = lxml.html.fromstring(html)
+        tree = lxml.html.fromstring(as_text(html))
     except (ValueError, lxml.etree.ParserError):
         raise ValueError(NO_TEXT) from None
     # The page's own address says nothing about the article: htmldate would read a date in it.
@@ -56,7 +57,7 @@ def extract_html(html, url=None):
         element.drop_tree()
     # Read before trafilatura, which prunes the tree it is given.
     stated = {
-        "outlet": squash(first(tree, OUTLET_META)),
+        "outlet": squash(first(tree, OUTLET_META) or publisher(tree)),
         "published_on": stated_date(tree),
         "language": language_of(first(tree, LANGUAGE_META)),
         "byline": squash(first(tree, BYLINE_META)),
@@ -78,6 +79,42 @@ def extract_text(text):
     if not text:
         raise ValueError("The text is empty: paste the article's text.")
     return Extracted(text=text)
+
+
+DECLARED_CHARSET = re.compile(rb"<meta[^>]+charset|<\?xml[^>]+encoding", re.I)
+XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def as_text(html):
+    """The page as text for lxml. Bytes that declare no charset (their HTTP header named it)
+    are read as UTF-8, else Windows-1252: lxml would read them as Latin-1, garbling UTF-8."""
+    if isinstance(html, bytes):
+        if DECLARED_CHARSET.search(html[:4096]):
+            return html  # lxml reads the declaration
+        try:
+            html = html.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            html = html.decode("cp1252", errors="replace")
+    # lxml refuses text that declares an encoding (XHTML's <?xml ...?>).
+    return XML_DECLARATION.sub("", html or "", count=1)
+
+
+def publisher(tree):
+    """The publisher's name in the page's schema.org JSON-LD, if it states one."""
+    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+        try:
+            data = json.loads(script)
+        except ValueError:
+            continue
+        items = data if isinstance(data, list) else [data]
+        for item in list(items):
+            if isinstance(item, dict) and isinstance(item.get("@graph"), list):
+                items += item["@graph"]
+        for item in items:
+            named = item.get("publisher") if isinstance(item, dict) else None
+            if isinstance(named, dict) and isinstance(named.get("name"), str):
+                return named["name"]
+    return ""
 
 
 def paragraphs(text):

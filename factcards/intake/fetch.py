@@ -13,6 +13,7 @@ import ipaddress
 import re
 import socket
 import ssl
+import threading
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -81,7 +82,7 @@ class Fetched(Response):
     body: bytes
     redirects: list = field(default_factory=list)  # [(status, location)], one per hop
     elapsed: timedelta = timedelta(0)
-    address: str = ""
+    address: str = ""  # the IP connected to
     fetched_at: datetime = None
 
 
@@ -124,6 +125,7 @@ def fetch_once(url, method, max_bytes, timeout, deadline):
     connection_class = (
         http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     )
+    # Host header, SNI and certificate checks use `host`; the socket goes to `address`.
     connection = connection_class(host, port, timeout=remaining(deadline, timeout))
 
     def to_checked_address(where, timeout=None, source_address=None):
@@ -133,6 +135,11 @@ def fetch_once(url, method, max_bytes, timeout, deadline):
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
+    # Socket timeouts only bound each read: a site sending its headers a byte at a time
+    # would never trip them, so the connection is cut at the deadline.
+    watchdog = threading.Timer(remaining(deadline, timeout), cut, [connection])
+    watchdog.daemon = True
+    watchdog.start()
     try:
         connection.request(
             method,
@@ -150,22 +157,10 @@ def fetch_once(url, method, max_bytes, timeout, deadline):
             body = read_body(connection, response, max_bytes, timeout, deadline)
     except FetchError:
         raise
-    except TimeoutError:
-        raise timed_out(timeout) from None
-    except (ssl.SSLError, ssl.CertificateError) as error:
-        reason = getattr(error, "reason", None) or str(error)
-        raise FetchFailed(
-            "tls", f"The secure connection to {host} failed ({reason}): nothing was fetched."
-        ) from None
-    except http.client.HTTPException as error:
-        raise FetchFailed(
-            "protocol", f"{host} did not answer as a web server does ({type(error).__name__})."
-        ) from None
-    except OSError as error:
-        raise FetchFailed(
-            "connection", f"Could not connect to {host}: {error.strerror or error}."
-        ) from None
+    except (OSError, http.client.HTTPException) as error:
+        raise failure(error, host, timeout, deadline) from None
     finally:
+        watchdog.cancel()
         connection.close()
     return Fetched(
         url=url,
@@ -177,6 +172,31 @@ def fetch_once(url, method, max_bytes, timeout, deadline):
         address=address,
         fetched_at=timezone.now(),
     )
+
+
+def cut(connection):
+    """Stop a fetch past its deadline: its reads end at once."""
+    try:
+        if connection.sock is not None:
+            connection.sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
+
+
+def failure(error, host, timeout, deadline):
+    """The FetchFailed for what the network did."""
+    if isinstance(error, TimeoutError) or time.monotonic() >= deadline:
+        return timed_out(timeout)
+    if isinstance(error, ssl.SSLError):
+        reason = getattr(error, "reason", None) or str(error)
+        return FetchFailed(
+            "tls", f"The secure connection to {host} failed ({reason}): nothing was fetched."
+        )
+    if isinstance(error, http.client.HTTPException):
+        return FetchFailed(
+            "protocol", f"{host} did not answer as a web server does ({type(error).__name__})."
+        )
+    return FetchFailed("connection", f"Could not connect to {host}: {error.strerror or error}.")
 
 
 def read_body(connection, response, max_bytes, timeout, deadline):
