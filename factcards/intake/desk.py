@@ -58,11 +58,18 @@ class IntakeForm(forms.Form):
     published_on = forms.DateField(required=False, label="Published on")
     source_url = WebURLFormField(label="Link of the file or text", required=False, max_length=500)
 
-    def given_fields(self):
-        return [self[name] for name in ("url", "page", "text")]
-
-    def stated_fields(self):
-        return [self[name] for name in ("title", "outlet", "byline", "published_on", "source_url")]
+    def fieldsets(self):
+        """(title, help, fields) of the form's two parts, for the template."""
+        stated = ("title", "outlet", "byline", "published_on", "source_url")
+        return [
+            ("The source", "", [self[name] for name in ("url", "page", "text")]),
+            (
+                "For a file or a text: what the page states",
+                "Leave blank what it does not state; for a file, blanks are filled from the page "
+                "itself.",
+                [self[name] for name in stated],
+            ),
+        ]
 
     def clean_page(self):
         page = self.cleaned_data.get("page")
