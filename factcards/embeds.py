@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
@@ -29,8 +29,9 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import condition, require_safe
 
-from . import http_cache, reading
-from .models import FactCard
+from . import http_cache, reading, timelines
+from .models import FactCard, Topic
+from .models.publication import publication_key
 from .outage import kept_for_outages
 from .share_image import render_share_image
 
@@ -347,7 +348,10 @@ def oembed(request):
         )
     slug = slug_from_url(request)
     if slug is None:
-        raise Http404("That URL is not a fact card on this site.")
+        timeline = timeline_from_url(request)
+        if timeline is not None:
+            return timeline_oembed(request, *timeline, fmt)
+        raise Http404("That URL is not a fact card or a timeline on this site.")
     try:
         maxwidth, maxheight = dimension(request, "maxwidth"), dimension(request, "maxheight")
     except ValueError:
@@ -382,6 +386,10 @@ def oembed(request):
             "thumbnail_width": thumb_w,
             "thumbnail_height": thumb_h,
         }
+    return oembed_response(data, fmt)
+
+
+def oembed_response(data, fmt):
     if fmt == "xml":
         root = ElementTree.Element("oembed")
         for key, value in data.items():
@@ -410,3 +418,159 @@ def card_image(request, slug):
         png = render_share_image(public_card(slug))
         cache.set(key, png, timeout=7 * 24 * 3600)
     return HttpResponse(png, content_type="image/png")
+
+
+# --- timelines ------------------------------------------------------------------------------
+
+TIMELINE_FILES = [
+    Path(settings.BASE_DIR) / "templates" / "factcards" / name
+    for name in ("embed_timeline.html", "_timeline.html")
+] + [STATIC / "embed.css", STATIC / "timeline.css", STATIC / "embed-child.js"]
+
+
+@memoize
+def timeline_render_key():
+    """Changes whenever the timeline embed's templates, styles or script change."""
+    digest = hashlib.sha256(reading.site_name().encode())
+    for path in TIMELINE_FILES:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def timeline_variant(request):
+    return f"{embed_theme(request)}:{timelines.asked_range(request.GET).urlencode()}"
+
+
+def timeline_etag(request, slug):
+    """A timeline changes with any publication: the publication state names its version."""
+    state = publication_key("timeline", request)
+    material = f"{timeline_render_key()}:{state}:{slug}:{timeline_variant(request)}"
+    return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+
+def listing_cache(view):
+    """Cache-Control for browsers and CDNs, and the surrogate key of every listing: any
+    publication purges it."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code in (200, 304):
+            patch_cache_control(response, **settings.FACTCARDS_EMBED_CACHE)
+            http_cache.tag(response, [http_cache.LIST_KEY])
+        return response
+
+    return wrapped
+
+
+def public_timeline(slug, asked):
+    """The timeline of a topic that published cards carry, or 404."""
+    topic = get_object_or_404(Topic, slug=slug)
+    if not topic.cards.published().exists():
+        raise Http404("No published cards carry this topic.")
+    years = timelines.RangeForm(asked).years()
+    return timelines.timeline("topic", topic, *years, width=timelines.EMBED_WIDTH)
+
+
+@require_safe
+@gzip_page
+@listing_cache
+@xframe_options_exempt
+@csp_override(EMBED_CSP)
+@kept_for_outages(timeline_variant)
+@condition(etag_func=timeline_etag)
+def timeline_embed(request, slug):
+    """The framable timeline of a topic (?from=&to= for some years): resizes like a card."""
+    asked = timelines.asked_range(request.GET)
+    line = public_timeline(slug, asked)
+    page_url = request.build_absolute_uri(reverse("topic_timeline", args=[slug]))
+    context = {
+        "line": line,
+        "theme": embed_theme(request),
+        "page_url": page_url + (f"?{asked.urlencode()}" if asked else ""),
+    }
+    return render(request, "factcards/embed_timeline.html", context)
+
+
+def timeline_height(line, width):
+    """About how tall the timeline embed is at this width (it reports its own once shown)."""
+    height = 30 + 28 + 24  # the frame, the heading, the legend
+    if line.picture:
+        height += math.ceil(line.picture.height * (width - 34) / line.picture.width)
+    per_line = max(8, int((width - 60) / 8))
+    for event in line.events:
+        text = f"{event.dated.when} {event.card.statement}"
+        height += 6 + 21 * math.ceil(len(text) / per_line) + 20 * len(event.others)
+    return height + 40
+
+
+def timeline_iframe(line, embed_url, width, height, **attributes):
+    return format_html(
+        '<iframe src="{}" title="Timeline: {}" width="{}" height="{}" data-factcard="{}"{}>'
+        "</iframe>",
+        embed_url,
+        line.tag.name,
+        width,
+        height,
+        f"timeline-{line.tag.slug}",
+        format_html_join("", ' {}="{}"', attributes.items()),
+    )
+
+
+def timeline_embed_codes(request, line, asked):
+    """How to paste a topic's timeline: its URL (oEmbed) or an iframe with the loader."""
+    query = f"?{asked.urlencode()}" if asked else ""
+    url = request.build_absolute_uri(reverse("topic_timeline", args=[line.tag.slug])) + query
+    embed_url = request.build_absolute_uri(reverse("timeline_embed", args=[line.tag.slug]))
+    embed_url += query
+    height = timeline_height(line, settings.FACTCARDS_EMBED_WIDTH)
+    iframe = timeline_iframe(
+        line, embed_url, "100%", height, style="width:100%;border:0", scrolling="no"
+    )
+    return {"url": url, "embed_url": embed_url, "iframe": iframe + "\n" + loader_html(request)}
+
+
+def timeline_from_url(request):
+    """(topic slug, asked range) of the timeline page or embed that ?url= names, or None."""
+    url = request.GET.get("url", "")
+    try:
+        parts = urlsplit(url)
+        path = parts.path if parts.path.endswith("/") else parts.path + "/"
+        match = resolve(path)
+    except (ValueError, Resolver404):
+        return None
+    if parts.scheme not in ("http", "https") or parts.netloc != request.get_host():
+        return None
+    if match.url_name in ("topic_timeline", "timeline_embed"):
+        return match.kwargs["slug"], timelines.asked_range(QueryDict(parts.query))
+    return None
+
+
+def timeline_oembed(request, slug, asked, fmt):
+    try:
+        maxwidth, maxheight = dimension(request, "maxwidth"), dimension(request, "maxheight")
+    except ValueError:
+        return HttpResponseBadRequest(
+            "maxwidth and maxheight must be whole numbers of pixels, greater than 0.",
+            content_type="text/plain; charset=utf-8",
+        )
+    line = public_timeline(slug, asked)
+    width = min(settings.FACTCARDS_EMBED_WIDTH, maxwidth or settings.FACTCARDS_EMBED_WIDTH)
+    height = timeline_height(line, width)
+    if maxheight:
+        height = min(height, maxheight)
+    query = f"?{asked.urlencode()}" if asked else ""
+    embed_url = request.build_absolute_uri(reverse("timeline_embed", args=[slug])) + query
+    iframe = timeline_iframe(line, embed_url, width, height, frameborder="0", scrolling="no")
+    data = {
+        "version": "1.0",
+        "type": "rich",
+        "title": f"Timeline: {line.tag.name}",
+        "provider_name": reading.site_name(),
+        "provider_url": request.build_absolute_uri("/"),
+        "cache_age": settings.FACTCARDS_OEMBED_CACHE_AGE,
+        "html": iframe + loader_html(request),
+        "width": width,
+        "height": height,
+    }
+    return http_cache.tag(oembed_response(data, fmt), [http_cache.LIST_KEY])

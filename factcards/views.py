@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from . import http_cache, reading
+from . import embeds, http_cache, reading, timelines
 from .embeds import embed_codes
 from .filters import FACETS, FactCardFilter
 from .models import Citation, FactCard, cached_by_publication
@@ -257,3 +257,44 @@ def cache_answers():
         return django_cache.get("factcards:healthz") == "ok"
     except Exception:  # noqa: BLE001 - any cache failure means "down"
         return False
+
+
+@require_GET
+# A shared cache keeps the page and the fragment htmx asks for (a zoom) apart.
+@vary_on_headers("HX-Request", "HX-History-Restore-Request")
+def timeline(request, kind, slug):
+    """A topic's or a place's dated cards in time; ?from=&to= zooms to those years."""
+    asked = timelines.asked_range(request.GET)
+    parts = cached_by_publication(
+        f"timeline:{kind}:{filtered_by([slug, sorted(asked.items())])}",
+        lambda: timeline_parts(request, kind, slug, asked),
+        request,
+    )
+    if not parts:
+        raise Http404(f"No published cards carry this {kind}.")
+    keys = [http_cache.LIST_KEY]  # any publication may change a timeline
+    if request.htmx and not request.htmx.history_restore_request:
+        return http_cache.shared_page(HttpResponse(parts["timeline"]), keys)
+    return http_cache.shared_page(render(request, "factcards/timeline.html", parts), keys)
+
+
+def timeline_parts(request, kind, slug, asked):
+    """The timeline page's pieces, kept until the next publication; {} when no published card
+    carries the tag (a tag only drafts carry is not public yet)."""
+    tag = timelines.TAGS[kind].objects.filter(slug=slug).first()
+    if tag is None or not tag.cards.published().exists():
+        return {}
+    form = timelines.RangeForm(asked)
+    line = timelines.timeline(kind, tag, *form.years())
+    path = request.path
+    context = {"line": line, "form": form, "asked": asked, "path": path}
+    page_url = request.build_absolute_uri(path)
+    embed = None
+    if kind == "topic":
+        embed = embeds.timeline_embed_codes(request, line, asked)
+    return {
+        "timeline": render_to_string("factcards/timeline.html#timeline", context, request),
+        "line": {"kind": kind, "name": tag.name, "slug": tag.slug, "years": line.years},
+        "embed": embed,
+        "page_url": page_url,
+    }

@@ -17,6 +17,19 @@ urlpatterns = [
     path("cards/<slug:slug>.png", embeds.card_image, name="card_image"),
     path("embed/<slug:slug>/", embeds.card_embed, name="card_embed"),
     path("embed.js", embeds.embed_loader, name="embed_loader"),
+    path(
+        "topics/<slug:slug>/timeline/",
+        views.timeline,
+        {"kind": "topic"},
+        name="topic_timeline",
+    ),
+    path(
+        "places/<slug:slug>/timeline/",
+        views.timeline,
+        {"kind": "place"},
+        name="place_timeline",
+    ),
+    path("embed/timeline/<slug:slug>/", embeds.timeline_embed, name="timeline_embed"),
     path("oembed/", embeds.oembed, name="oembed"),
     path("feed/", per_publication(CardFeed()), name="feed"),
     path(

@@ -62,6 +62,10 @@ def test_public_and_desk_pages_have_no_html_errors(client, db, editor, tmp_path)
         "embed": f"/embed/{card.slug}/",
         "card-due": due.get_absolute_url(),
         "embed-due": f"/embed/{due.slug}/",
+        "timeline": "/topics/peacekeeping-mission/timeline/",
+        "timeline-zoomed": "/topics/karabakh-conflict/timeline/?from=2023&to=abc",
+        "place-timeline": "/places/nagorno-karabakh/timeline/",
+        "embed-timeline": "/embed/timeline/peacekeeping-mission/",
     }
     desk = {
         "desk-home": "/admin/",

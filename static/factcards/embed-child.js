@@ -31,8 +31,9 @@
   // the page's own origin, as the browser vouches in event.origin); without a loader, the
   // Referer's origin will do. Our own pages (the card's preview) are no article.
   var reported = {};
+  var isCard = !document.documentElement.hasAttribute("data-timeline"); // the registry is of cards
   function report(url) {
-    if (!url || reported[url] || !navigator.sendBeacon) return;
+    if (!isCard || !url || reported[url] || !navigator.sendBeacon) return;
     try { if (new URL(url).origin === location.origin) return; } catch (e) { return; }
     reported[url] = 1;
     navigator.sendBeacon("/registry/seen", new URLSearchParams({ card: slug, url: url }));
