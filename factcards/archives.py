@@ -24,6 +24,8 @@ COPY_CSP = {
 
 def archived_copy_of(pk):
     """The newest copy of a source that a card on record cites (drafts' sources stay private)."""
+    if not 0 < pk < 2**63:  # no row has it; the database would refuse the number itself
+        raise Http404("No archived copy here.")
     cited = FactCard.objects.on_record().filter(citations__source=pk)
     if not cited.exists():
         raise Http404("No archived copy here.")

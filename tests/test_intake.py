@@ -98,6 +98,13 @@ def test_a_link_taken_in_becomes_a_source_with_its_text_and_what_the_page_states
     assert status["Location"] == reverse("admin:factcards_source_candidates", args=[source.pk])
 
 
+def test_a_page_whose_charset_only_its_header_names_is_read_in_it(client, reporter, web):
+    html = article_html("Миротворцы покидают Карабах", TASS).replace('<meta charset="utf-8">', "")
+    web.page("/ru", html.encode("cp1251"), content_type="text/html; charset=windows-1251")
+    intake = take_in_by_form(client, reporter, web.url("/ru"))
+    assert intake.source.title == "Миротворцы покидают Карабах"
+
+
 def test_what_a_page_does_not_state_stays_blank(client, reporter, web):
     web.page("/2024/06/12/story", article_html("A headline only", TASS[:3]))
     intake = take_in_by_form(client, reporter, web.url("/2024/06/12/story"))
@@ -227,6 +234,27 @@ def test_a_candidate_not_in_the_text_is_refused_with_a_message(client, reporter)
     assert FactCard.objects.count() == 0
 
 
+def test_a_double_click_on_a_candidate_makes_one_draft(client, reporter):
+    source = text_source(client, reporter, TASS)
+    figure = candidate(source, "figure", "1,960")
+    url = reverse("admin:factcards_source_draft", args=[source.pk])
+    first = client.post(url, {"candidate": figure.key})
+    second = client.post(url, {"candidate": figure.key}, follow=True)
+    card = FactCard.objects.get()
+    assert first["Location"] == reverse("admin:factcards_factcard_change", args=[card.pk])
+    assert "You already made a draft of this candidate: here it is." in second.content.decode()
+
+
+def test_a_pasted_text_longer_than_any_article_is_refused_with_a_message(client, reporter):
+    client.force_login(reporter)
+    response = client.post(INTAKE, {"text": "Word " * 25_000, "title": "A very long paste"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "This text is longer than 100,000 characters: paste the article alone" in page
+    assert "Give one of the three" not in page
+    assert not Source.objects.exists()
+
+
 def test_a_user_who_may_not_add_cards_cannot_make_a_draft(client, reporter, django_user_model):
     source = text_source(client, reporter, TASS)
     viewer = django_user_model.objects.create_user("viewer", is_staff=True)
@@ -302,6 +330,27 @@ def test_a_not_found_page_served_as_200_is_a_soft_404(web):
     assert work.check_link(SourceFactory(url=web.url("/gone"))).outcome == "soft_404"
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Missing hikers could not be found, police say",
+        "Error 404: the law that broke the web",
+        "Not found: the ceasefire both sides promised",
+    ],
+)
+def test_an_article_that_only_mentions_not_found_is_no_soft_404(web, title):
+    web.page("/story", article_html(title, TASS[:2]))
+    assert work.check_link(SourceFactory(url=web.url("/story"))).outcome == "ok"
+
+
+@pytest.mark.parametrize(
+    "title", ["404 Not Found", "Oops! That page can’t be found. | Agency", "Error 404", "410 Gone"]
+)
+def test_pages_titled_not_found_are_soft_404s(web, title):
+    web.page("/gone", f"<html><head><title>{title}</title></head><body>Sorry</body></html>")
+    assert work.check_link(SourceFactory(url=web.url("/gone"))).outcome == "soft_404"
+
+
 def test_a_domain_that_no_longer_resolves_is_gone(monkeypatch):
     def no_such_name(*args, **kwargs):
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
@@ -321,6 +370,14 @@ def test_the_hourly_job_hands_the_worker_only_links_due_for_a_check(db):
     )
     assert list(work.links_due()) == [never.pk]
     assert no_link.pk not in work.links_due()
+
+
+def test_an_archived_copy_with_an_id_no_database_holds_is_404(client, db):
+    for url in [
+        "/sources/9223372036854775808/archived/",
+        "/sources/99999999999999999999/archived/page",
+    ]:
+        assert client.get(url).status_code == 404
 
 
 def test_a_source_cited_only_by_drafts_has_no_public_archived_copy(client, reporter, tass_page):
@@ -418,6 +475,34 @@ def test_a_dismissed_suggestion_leaves_the_card_alone(client, reporter, editor, 
     suggestion.refresh_from_db()
     assert suggestion.status == "dismissed" and suggestion.decided_by == editor
     assert not FactCard.objects.filter(revision_of=exodus_card).exists()
+
+
+def test_only_the_cards_editors_dismiss_a_suggestion_and_only_once(
+    client, reporter, other_reporter, editor, exodus_card
+):
+    source = text_source(client, reporter, [EXODUS], title="Exodus")
+    suggestion = work.suggest_differences(source)[0]
+    url = reverse("admin:factcards_difference", args=[suggestion.pk])
+    # A reporter may not hide a disagreement with a published card.
+    client.force_login(other_reporter)
+    refused = client.post(url, {"action": "dismiss"}, follow=True).content.decode()
+    assert "Only the card&#x27;s editors" in refused and "nothing was dismissed" in refused
+    suggestion.refresh_from_db()
+    assert suggestion.status == "open"
+    assert (
+        "Choose to cite the source"
+        in client.post(url, {"action": "<script>"}, follow=True).content.decode()
+    )
+    client.force_login(editor)
+    assert (
+        "Suggestion dismissed."
+        in client.post(url, {"action": "dismiss"}, follow=True).content.decode()
+    )
+    again = client.post(url, {"action": "dismiss"}, follow=True).content.decode()
+    assert "Someone already decided on this suggestion: dismissed." in again
+    assert "Suggestion dismissed." not in again
+    missing = reverse("admin:factcards_difference", args=[suggestion.pk + 100])
+    assert client.post(missing, {"action": "dismiss"}).status_code == 404
 
 
 def test_a_broken_link_without_our_copy_offers_the_archive_link_given_by_hand(web, editor):

@@ -23,7 +23,6 @@ from ..models import (
     LinkCheck,
     Source,
     SuggestedDifference,
-    WorkflowError,
 )
 from ..models.fields import WebURLFormField
 from . import work
@@ -31,6 +30,11 @@ from .candidates import candidates
 from .extract import extract_html, extract_text
 
 MAX_UPLOAD = 5_000_000
+
+
+# Longer than any article (about 15,000 words): past it, the page of candidates grows too
+# long to read, and each click reads the whole text again.
+MAX_TEXT = 100_000
 
 
 class IntakeForm(forms.Form):
@@ -49,6 +53,11 @@ class IntakeForm(forms.Form):
         label="Or the text",
         required=False,
         strip=False,
+        max_length=MAX_TEXT,
+        error_messages={
+            "max_length": f"This text is longer than {MAX_TEXT:,} characters: paste the "
+            "article alone, or split a long document into parts."
+        },
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text="Pasted as published. For a file or a text, give below what the page states.",
     )
@@ -82,12 +91,13 @@ class IntakeForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        given = [name for name in ("url", "page", "text") if cleaned.get(name)]
+        # What was given, its own errors aside (a text too long was still given).
+        given = [name for name in ("url", "page", "text") if self.given(name)]
         if len(given) != 1:
             raise ValidationError(
                 "Give one of the three: a link, an HTML file, or the text.", code="one_of"
             )
-        if cleaned.get("text") and not cleaned.get("title", "").strip():
+        if given == ["text"] and not self.data.get("title", "").strip():
             self.add_error("title", "A pasted text needs its headline.")
         url = cleaned.get("url") or cleaned.get("source_url")
         existing = url and work.same_link(url)
@@ -99,6 +109,11 @@ class IntakeForm(forms.Form):
                 code="duplicate",
             )
         return cleaned
+
+    def given(self, name):
+        if name == "page":
+            return name in self.files
+        return bool(self.data.get(name, "").strip())
 
     def article(self):
         """The Extracted article of a file or a text (ValidationError when there is none)."""
@@ -252,30 +267,50 @@ def draft_from(source, key, user):
             "page and click again.",
             code="candidate_gone",
         )
+    excerpt = source.full_text[candidate.sentence_start : candidate.sentence_end].strip()
+    fields = candidate.card_fields()
     with transaction.atomic():
-        card = FactCard(created_by=user, **candidate.card_fields())
+        # One draft per click however fast the clicks: the source's row is locked (on SQLite,
+        # the transaction holds the write lock) while we look for the draft made a moment ago.
+        Source.objects.select_for_update().filter(pk=source.pk).first()
+        made = (
+            FactCard.objects.filter(
+                created_by=user,
+                status=FactCard.Status.DRAFT,
+                citations__source=source,
+                citations__excerpt=excerpt,
+                **{name: fields[name] for name in ("kind", "statement")},
+            )
+            .order_by("-pk")
+            .first()
+        )
+        if made is not None:
+            return made, False
+        card = FactCard(created_by=user, **fields)
         card.save(by=user)
-        excerpt = source.full_text[candidate.sentence_start : candidate.sentence_end].strip()
         citation = Citation(card=card, source=source, excerpt=excerpt)
         citation.full_clean(exclude=["card", "position"])
         citation.save(by=user)
-    return card
+    return card, True
 
 
 def make_draft(model_admin, request, pk):
-    source = get_object_or_404(Source, pk=pk)
     if not request.user.has_perm("factcards.add_factcard"):
         raise PermissionDenied
+    source = get_object_or_404(Source, pk=pk)
     try:
-        card = draft_from(source, request.POST.get("candidate", ""), request.user)
+        card, made = draft_from(source, request.POST.get("candidate", ""), request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return HttpResponseRedirect(candidates_url(source))
-    messages.success(
-        request,
-        "A draft card was made from the candidate, citing its sentence. Check each field, "
-        "write the statement as a reader should read it, then submit it for review.",
-    )
+    if made:
+        messages.success(
+            request,
+            "A draft card was made from the candidate, citing its sentence. Check each field, "
+            "write the statement as a reader should read it, then submit it for review.",
+        )
+    else:
+        messages.info(request, "You already made a draft of this candidate: here it is.")
     return HttpResponseRedirect(reverse("admin:factcards_factcard_change", args=[card.pk]))
 
 
@@ -294,12 +329,7 @@ def cite_difference(suggestion_pk, user):
         )
         if suggestion is None:
             raise Http404("No such suggestion.")
-        if suggestion.status != SuggestedDifference.Status.OPEN:
-            raise WorkflowError(
-                f"Someone already decided on this suggestion: "
-                f"{suggestion.get_status_display().lower()}.",
-                code="decided",
-            )
+        suggestion.refuse_if_decided()
         card = suggestion.card
         if card.is_locked:
             card = FactCard.objects.filter(revision_of=card).first() or card.start_revision(by=user)
@@ -313,27 +343,24 @@ def cite_difference(suggestion_pk, user):
         )
         citation.full_clean(exclude=["card"])
         citation.save(by=user)
-        decide(suggestion, SuggestedDifference.Status.CITED, user)
+        suggestion.decide(SuggestedDifference.Status.CITED, user)
     return card
-
-
-def decide(suggestion, status, user):
-    suggestion.status, suggestion.decided_by, suggestion.decided_at = status, user, timezone.now()
-    suggestion.save(update_fields=["status", "decided_by", "decided_at"])
 
 
 def act_on_difference(model_admin, request, pk):
     if not request.user.has_perm("factcards.add_citation"):
         raise PermissionDenied
     back = reverse("admin:index") + "#suggested-differences"
+    action = request.POST.get("action", "cite")
+    if action not in ("cite", "dismiss"):
+        messages.error(request, "Choose to cite the source on the card or to dismiss it.")
+        return HttpResponseRedirect(back)
     try:
-        if request.POST.get("action") == "dismiss":
-            with transaction.atomic():
-                suggestion = get_object_or_404(
-                    SuggestedDifference.objects.select_for_update(), pk=pk
-                )
-                if suggestion.status == SuggestedDifference.Status.OPEN:
-                    decide(suggestion, SuggestedDifference.Status.DISMISSED, request.user)
+        if action == "dismiss":
+            try:
+                SuggestedDifference.dismiss(pk, request.user)
+            except SuggestedDifference.DoesNotExist:
+                raise Http404("No such suggestion.") from None
             messages.success(request, "Suggestion dismissed.")
             return HttpResponseRedirect(back)
         card = cite_difference(pk, request.user)

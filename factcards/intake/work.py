@@ -27,7 +27,7 @@ from ..models import (
 )
 from ..models.fields import link_key
 from . import candidates as found
-from .extract import extract_html
+from .extract import as_text, extract_html
 from .fetch import FetchError, FetchFailed, fetch, warc_record
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def take_in(intake_pk):
         problem = page_problem(page)
         if problem:
             return fail(intake, problem)
-        article = extract_html(page.body, url=page.final_url)
+        article = extract_html(markup(page), url=page.final_url)
     except (FetchError, ValueError) as error:
         return fail(intake, str(error))
     with transaction.atomic():
@@ -154,7 +154,7 @@ def archive_source(source_pk):
     text = ""
     if page.content_type in HTML_TYPES:
         try:
-            text = extract_html(page.body, url=page.final_url).text
+            text = extract_html(markup(page), url=page.final_url).text
         except ValueError:
             pass  # a copy of a page without article text is still a copy
     keep_copy(source, page, text)
@@ -183,17 +183,37 @@ def ask_public_archive(source):
     return copy.public_copy
 
 
+def markup(page):
+    """A fetched page's HTML: as text when its Content-Type names the charset, else its bytes
+    (read by their own <meta charset>, or as UTF-8)."""
+    return page.text() if page.charset else page.body
+
+
 # --- link health -------------------------------------------------------------------------------
 
+# A heading that says only "not found" (once the site's name after " | " is dropped): an
+# article that merely mentions one ("Hikers could not be found, police say") is no such page.
+HEADING_PARTS = re.compile(r"\s+(?:[|\u2013\u2014:-]|::)\s+")
+LEADING_WORDS = re.compile(r"^(?:(?:error|oops|whoops|sorry|were|we|that|this|the)\s+)*")
 NOT_FOUND = re.compile(
-    r"\b(404|not found|page (does not|doesn't|no longer) exists?|no longer available|"
-    r"(can ?not|could not|couldn't) be found|page unavailable)\b",
-    re.IGNORECASE,
+    r"(?:(?:error\s+)?(?:404|410)(?:\s+error)?\s*)?"
+    r"(?:(?:page|article|story|content|file)\s+)?"
+    r"(?:not found|(?:can ?not|cant|could not|couldnt) be found|"
+    r"(?:does not|doesnt|no longer) exists?|(?:is\s+)?no longer available|unavailable)"
+    r"|(?:error\s+)?(?:404|410)(?:\s+error)?|410 gone"
 )
 
 
+def says_not_found(heading):
+    for part in HEADING_PARTS.split(heading):
+        words = re.sub(r"[^\w\s]", "", part.lower()).split()
+        if NOT_FOUND.fullmatch(LEADING_WORDS.sub("", " ".join(words))):
+            return True
+    return False
+
+
 def looks_not_found(page, asked):
-    """A 200 that is really a 'not found' page: sent to the home page, or titled so."""
+    """A 200 that is really a 'not found' page: sent to the home page, or titled just so."""
     asked_path, final_path = urlsplit(asked).path.strip("/"), urlsplit(page.final_url).path
     if asked_path and final_path.strip("/") == "":
         return True
@@ -202,11 +222,11 @@ def looks_not_found(page, asked):
     import lxml.html
 
     try:
-        tree = lxml.html.fromstring(page.body)
+        tree = lxml.html.fromstring(as_text(markup(page)))
     except (ValueError, lxml.etree.ParserError):
         return False
-    headings = tree.xpath("//title//text() | //h1//text()")
-    return bool(NOT_FOUND.search(" ".join(headings)))
+    headings = [element.text_content() for element in tree.xpath("//title | //h1")]
+    return any(says_not_found(" ".join(heading.split())) for heading in headings)
 
 
 def check_link(source):

@@ -2,9 +2,11 @@
 disagreements a new source suggests."""
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 
 from .fields import WebURLField
+from .locking import WorkflowError
 
 
 class Intake(models.Model):
@@ -146,3 +148,36 @@ class SuggestedDifference(models.Model):
 
     def __str__(self):
         return f"{self.source}: {self.stated_value} for “{self.card}”"
+
+    # Deciding: once, by someone who may decide for the card. Call inside a transaction,
+    # on a row read with select_for_update (two editors at once: one decides).
+
+    def refuse_if_decided(self):
+        if self.status != self.Status.OPEN:
+            raise WorkflowError(
+                "Someone already decided on this suggestion: %(status)s.",
+                code="decided",
+                params={"status": self.get_status_display().lower()},
+            )
+
+    def decide(self, status, by):
+        self.refuse_if_decided()
+        self.status, self.decided_by, self.decided_at = status, by, timezone.now()
+        self.save(update_fields=["status", "decided_by", "decided_at"])
+
+    @classmethod
+    def dismiss(cls, pk, by):
+        """Dismiss an open suggestion. Hiding a disagreement is the card's editors' call:
+        editors, or for a draft its author; for a published card, editors only."""
+        with transaction.atomic():
+            suggestion = cls.objects.select_for_update().select_related("card").get(pk=pk)
+            card = suggestion.card
+            allowed = card.is_editor(by) if card.is_locked else card.editable_by(by)
+            if not allowed:
+                raise WorkflowError(
+                    "Only the card's editors (for a draft, also its author) decide whether a "
+                    "source that disagrees with it is dismissed: nothing was dismissed.",
+                    code="not_yours",
+                )
+            suggestion.decide(cls.Status.DISMISSED, by)
+        return suggestion
