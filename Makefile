@@ -19,7 +19,7 @@ PYTHON ?= $(shell \
       "$$c" -c 'import sys; print(sys.executable)'; break; fi; \
   done)
 
-.PHONY: help run test lint admin demo migrate bench bench-pages bench-intake bench-load clean check-python serve backup restore
+.PHONY: help run test lint admin demo migrate bench bench-pages bench-intake bench-load clean check-python serve backup restore messages
 
 help:
 	@echo "make run    set up .venv, the SQLite database and the demo data; serve http://$(HOST):$(PORT)"
@@ -32,6 +32,7 @@ help:
 	@echo "make bench  requests per second over HTTP (gunicorn + wrk) against a few thousand cards"
 	@echo "make bench-intake  candidate facts read from a source's text, ms per 1,000 words"
 	@echo "make bench-load  the same readers while an editor publishes a card every second"
+	@echo "make messages  gather the strings to translate into locale/*/django.po, compile them"
 	@echo "make clean  remove .venv and the SQLite database"
 
 check-python:
@@ -109,6 +110,13 @@ lint: $(VENV)/.installed
 test: lint node_modules/.installed
 	$(VPY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The translation catalogues (needs GNU gettext: apt-get install gettext). Translate what
+# makemessages adds to locale/ru and locale/fr, then run it again to compile them.
+MESSAGES_IGNORE = -i ".venv/*" -i "node_modules/*" -i "staticfiles/*" -i "tests/*" -i "bench/*"
+messages: $(VENV)/.installed
+	$(VPY) manage.py makemessages -l ru -l fr --no-location $(MESSAGES_IGNORE)
+	$(VPY) manage.py compilemessages -i .venv -i node_modules
 
 # Over HTTP with gunicorn and wrk (apt-get install wrk); bench-pages: in-process, cold and warm.
 bench: $(VENV)/.installed

@@ -56,8 +56,21 @@ sub vcl_recv {
     if (req.url ~ "^/admin(/|$)" || req.http.Cookie ~ "(^|;\s*)sessionid=" || req.http.Authorization) {
         return (pass);
     }
-    # Public pages read no cookie: whatever else the browser sends (analytics…) is not part
-    # of the page, and would make every reader's copy their own.
+    # The reader's language (factcards/languages.py): the language cookie the switcher
+    # sets, else the browser's first language the site speaks, else English; sent on as
+    # Accept-Language, so that pages' `Vary: Accept-Language` keeps one copy per language.
+    # (Embeds, oEmbed and the API speak their ?lang= and do not vary.)
+    if (req.http.Cookie ~ "(^|;\s*)django_language=(en|ru|fr)(;|$)") {
+        set req.http.Accept-Language = regsub(req.http.Cookie, "^(.*;\s*)?django_language=(en|ru|fr)(;.*)?$", "\2");
+    } elsif (req.http.Accept-Language ~ "^\s*ru") {
+        set req.http.Accept-Language = "ru";
+    } elsif (req.http.Accept-Language ~ "^\s*fr") {
+        set req.http.Accept-Language = "fr";
+    } else {
+        set req.http.Accept-Language = "en";
+    }
+    # Public pages read no other cookie: whatever else the browser sends (analytics…) is not
+    # part of the page, and would make every reader's copy their own.
     unset req.http.Cookie;
 
     # A healthy app: at most 10 s past expiry while a fresh copy is fetched. A sick one: the

@@ -19,11 +19,12 @@ from django.core.cache import cache
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import Resolver404, resolve, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 from django.utils.csp import CSP
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 from django.views.decorators.gzip import gzip_page
@@ -50,11 +51,16 @@ EMBED_CSP = {
 }
 
 
+def catalogues():
+    """The compiled translations: the embeds' words change with them."""
+    return sorted(Path(settings.BASE_DIR, "locale").glob("*/LC_MESSAGES/django.mo"))
+
+
 @memoize
 def render_key():
     """Changes whenever the embed's template, styles or script change (a new deploy)."""
     digest = hashlib.sha256()
-    for path in [TEMPLATE, STATIC / "embed.css", STATIC / "embed-child.js"]:
+    for path in [TEMPLATE, STATIC / "embed.css", STATIC / "embed-child.js", *catalogues()]:
         digest.update(path.read_bytes())
     digest.update(reading.site_name().encode())  # the embed, oEmbed and image name the site
     return digest.hexdigest()[:12]
@@ -95,7 +101,9 @@ def card_etag(variant):
         # The version alone would do within one database; the rest guards against a reset one.
         # Whole seconds: a backup (JSON keeps milliseconds) restores the same ETags.
         saved = int(updated_at.timestamp())
-        material = f"{render_key()}:{slug}:{pk}:{version}:{status}:{saved}:{variant(request)}"
+        language = translation.get_language()
+        material = f"{render_key()}:{slug}:{pk}:{version}:{status}:{saved}:{language}:"
+        material += variant(request)
         return hashlib.sha256(material.encode()).hexdigest()[:32]
 
     return etag
@@ -253,7 +261,9 @@ def blockquote_html(card, card_url):
     value = reading.display_value(card)
     return format_html(
         '<blockquote class="factcard">{}<p><a href="{}">{}</a></p>{}</blockquote>',
-        format_html("<p><strong>Retracted:</strong> {}</p>", notice) if notice is not None else "",
+        format_html("<p><strong>{}</strong> {}</p>", _("Retracted:"), notice)
+        if notice is not None
+        else "",
         card_url,
         card.statement,
         format_html("<p>{}</p>", value) if value else "",
@@ -274,9 +284,9 @@ def iframe_html(card, embed_url, width, height, **attributes):
     )
     bare = "".join(f" {name}" for name, value in attributes.items() if value is True)
     return format_html(
-        '<iframe src="{}" title="Fact card: {}" width="{}" height="{}"{}{}></iframe>',
+        '<iframe src="{}" title="{}" width="{}" height="{}"{}{}></iframe>',
         embed_url,
-        card.statement,
+        _("Fact card: %(statement)s") % {"statement": card.statement},
         width,
         height,
         attrs,
@@ -432,7 +442,7 @@ TIMELINE_FILES = [
 def timeline_render_key():
     """Changes whenever the timeline embed's templates, styles or script change."""
     digest = hashlib.sha256(reading.site_name().encode())
-    for path in TIMELINE_FILES:
+    for path in [*TIMELINE_FILES, *catalogues()]:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
@@ -443,7 +453,7 @@ def timeline_variant(request):
 
 def timeline_etag(request, slug):
     """A timeline changes with any publication: the publication state names its version."""
-    state = publication_key("timeline", request)
+    state = publication_key("timeline", request)  # the state, in the language asked for
     material = f"{timeline_render_key()}:{state}:{slug}:{timeline_variant(request)}"
     return hashlib.sha256(material.encode()).hexdigest()[:32]
 
@@ -506,10 +516,9 @@ def timeline_height(line, width):
 
 def timeline_iframe(line, embed_url, width, height, **attributes):
     return format_html(
-        '<iframe src="{}" title="Timeline: {}" width="{}" height="{}" data-factcard="{}"{}>'
-        "</iframe>",
+        '<iframe src="{}" title="{}" width="{}" height="{}" data-factcard="{}"{}></iframe>',
         embed_url,
-        line.tag.name,
+        _("Timeline: %(name)s") % {"name": line.tag.name},
         width,
         height,
         f"timeline-{line.tag.slug}",
@@ -565,7 +574,7 @@ def timeline_oembed(request, slug, asked, fmt):
     data = {
         "version": "1.0",
         "type": "rich",
-        "title": f"Timeline: {line.tag.name}",
+        "title": _("Timeline: %(name)s") % {"name": line.tag.name},
         "provider_name": reading.site_name(),
         "provider_url": request.build_absolute_uri("/"),
         "cache_age": settings.FACTCARDS_OEMBED_CACHE_AGE,

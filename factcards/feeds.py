@@ -6,6 +6,8 @@ from operator import attrgetter
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import reading
 from .models import Correction, FactCard
@@ -17,9 +19,9 @@ class CardFeed(Feed):
     feed_type = Atom1Feed
 
     def title(self):
-        return f"{reading.site_name()}: new cards and corrections"
+        return _("%(site)s: new cards and corrections") % {"site": reading.site_name()}
 
-    subtitle = "Verified facts, each with its sources quoted word for word."
+    subtitle = gettext_lazy("Verified facts, each with its sources quoted word for word.")
 
     def link(self):
         return reverse("card_list")

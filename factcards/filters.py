@@ -6,6 +6,7 @@ from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 from . import search
 from .models import CardFacet, Citation, FactCard, Place, Topic, cached_by_publication, facets
@@ -13,10 +14,10 @@ from .models import CardFacet, Citation, FactCard, Place, Topic, cached_by_publi
 FACETS = ["kind", "topic", "place", "outlet"]
 
 SORTS = [
-    ("relevance", "Best match"),
-    ("newest", "Newest first"),
-    ("oldest", "Oldest first"),
-    ("sourced", "Most sourced"),
+    ("relevance", _("Best match")),
+    ("newest", _("Newest first")),
+    ("oldest", _("Oldest first")),
+    ("sourced", _("Most sourced")),
 ]
 
 
@@ -59,7 +60,7 @@ class FlagField(forms.NullBooleanField):
 
     def to_python(self, value):
         if isinstance(value, str):
-            raise forms.ValidationError("Give true or false.", code="invalid")
+            raise forms.ValidationError(_("Give true or false."), code="invalid")
         return value
 
 
@@ -74,51 +75,54 @@ def cites(**source_lookup):
 
 class FactCardFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label="Search",
+        label=_("Search"),
         method="search",
         max_length=200,
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": "peacekeepers, 2025…", "autocomplete": "off"}
+            attrs={"type": "search", "placeholder": _("peacekeepers, 2025…"), "autocomplete": "off"}
         ),
     )
     kind = django_filters.ChoiceFilter(
-        choices=FactCard.Kind.choices, empty_label="All kinds", widget=forms.RadioSelect
+        label=_("Kind"),
+        choices=FactCard.Kind.choices,
+        empty_label=_("All kinds"),
+        widget=forms.RadioSelect,
     )
     topic = OpenChoiceFilter(
         field_name="topics__slug",
-        label="Topic",
+        label=_("Topic"),
         choices=[],
-        empty_label="All topics",
+        empty_label=_("All topics"),
         widget=forms.RadioSelect,
     )
     place = OpenChoiceFilter(
         field_name="places__slug",
-        label="Place",
+        label=_("Place"),
         choices=[],
-        empty_label="All places",
+        empty_label=_("All places"),
         widget=forms.RadioSelect,
     )
     outlet = OpenChoiceFilter(
-        label="Outlet or agency",
+        label=_("Outlet or agency"),
         method="by_outlet",
         choices=[],
-        empty_label="All outlets",
+        empty_label=_("All outlets"),
         widget=forms.RadioSelect,
     )
     date_from = django_filters.DateFilter(
-        label="Fact dated from",
+        label=_("Fact dated from"),
         method="dated_from",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = django_filters.DateFilter(
-        label="to",
+        label=_("to"),
         field_name="value_date",
         lookup_expr="lte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    disagree = FlagFilter(label="Only where sources disagree", method="with_disagreement")
+    disagree = FlagFilter(label=_("Only where sources disagree"), method="with_disagreement")
     sort = django_filters.ChoiceFilter(
-        label="Sort",
+        label=_("Sort"),
         choices=SORTS,
         method="sort_by",
         empty_label=None,

@@ -1,7 +1,7 @@
 """When the database is down: a 503 that says "back shortly", embeds from the cache.
 
-Nothing here needs the database or the template engine: the page is a constant, so it can
-be sent whatever else is broken.
+Nothing here needs the database or the template engine: the page is a string, in the
+reader's language, so it can be sent whatever else is broken.
 """
 
 import logging
@@ -12,7 +12,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseNotModified
+from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.html import escape
+from django.utils.translation import gettext as _
 from django.views import defaults
 
 from .models.publication import publication_key
@@ -25,21 +28,34 @@ SERVED_FROM = "X-Factcards-Served-From"
 # (integrity, programming) are bugs, and stay 500s.
 UNREACHABLE = (OperationalError, InterfaceError)
 
-BACK_SHORTLY = b"""<!doctype html>
-<html lang="en">
+BACK_SHORTLY = """<!doctype html>
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<title>Back shortly</title>
+<title>{title}</title>
 </head>
 <body>
-<h1>Back shortly</h1>
-<p>The fact cards are unavailable for a moment while we fix a problem on our side.
-Nothing is lost. Please try again in a minute.</p>
+<h1>{title}</h1>
+<p>{text}</p>
 </body>
 </html>
 """
+
+
+def back_shortly_page():
+    """The page in the reader's language: gettext reads the catalogues in memory."""
+    return BACK_SHORTLY.format(
+        lang=translation.get_language() or settings.LANGUAGE_CODE,
+        title=escape(_("Back shortly")),
+        text=escape(
+            _(
+                "The fact cards are unavailable for a moment while we fix a problem on our "
+                "side. Nothing is lost. Please try again in a minute."
+            )
+        ),
+    ).encode()
 
 
 def back_shortly(request=None):
@@ -48,7 +64,9 @@ def back_shortly(request=None):
     if request is not None and request.path_info.startswith("/api/"):
         response = HttpResponse(API_BACK_SHORTLY, status=503, content_type="application/json")
     else:
-        response = HttpResponse(BACK_SHORTLY, status=503, content_type="text/html; charset=utf-8")
+        response = HttpResponse(
+            back_shortly_page(), status=503, content_type="text/html; charset=utf-8"
+        )
     response["Retry-After"] = str(settings.FACTCARDS_RETRY_AFTER)
     patch_cache_control(response, no_store=True)
     return response

@@ -7,7 +7,9 @@ and the FactCard properties that delegate here.
 """
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 # The share image (og:image, oEmbed thumbnail): the size social networks crop to.
 SHARE_IMAGE_SIZE = (1200, 630)
@@ -21,19 +23,26 @@ def site_name():
 
 
 def format_number(value):
-    """1960.0000 → '1,960'; 4.5000 → '4.5'."""
+    """1960.0000 → '1,960' ('1 960' in Russian); 4.5000 → '4.5' ('4,5')."""
     if value == value.to_integral_value():
-        return f"{int(value):,}"
-    return f"{value.normalize():,f}"
+        value = int(value)
+    else:
+        value = value.normalize()
+    return formats.number_format(value, force_grouping=True)
 
 
 def format_date(value, precision):
-    """A date with only as much as is known: '2024', 'April 2024', 'April 17, 2024'."""
+    """A date with only as much as is known, in the reader's language: '2024', 'April 2024',
+    'April 17, 2024' ('17 апреля 2024 г.')."""
     if precision == "year":
         return f"{value.year}"
     if precision == "month":
-        return f"{value:%B} {value.year}"
-    return f"{value:%B} {value.day}, {value.year}"
+        return formats.date_format(value, "YEAR_MONTH_FORMAT")
+    return formats.date_format(value, "DATE_FORMAT")
+
+
+def period(start, end):
+    return pgettext("a period", "%(start)s to %(end)s") % {"start": start, "end": end}
 
 
 def display_value(card):
@@ -45,13 +54,19 @@ def display_value(card):
     if kind == "date" and card.value_date:
         text = format_date(card.value_date, card.date_precision)
         if card.value_date_end:
-            text += f" to {format_date(card.value_date_end, card.date_precision)}"
+            text = period(text, format_date(card.value_date_end, card.date_precision))
         return text
     if kind == "quote" and card.quotation:
-        return f"“{card.quotation}” ({card.speaker})"
+        return _("“%(quotation)s” (%(speaker)s)") % {
+            "quotation": card.quotation,
+            "speaker": card.speaker,
+        }
     if kind == "document" and card.document_title:
         if card.value_date:
-            return f"{card.document_title}, {format_date(card.value_date, card.date_precision)}"
+            return _("%(title)s, %(date)s") % {
+                "title": card.document_title,
+                "date": format_date(card.value_date, card.date_precision),
+            }
         return card.document_title
     return ""
 
@@ -69,7 +84,7 @@ def iso_datetime(value):
 
 def as_of(card):
     """'As of April 17, 2024', or '' for a card without an as-of date."""
-    return f"As of {format_date(card.as_of, 'day')}" if card.as_of else ""
+    return _("As of %(date)s") % {"date": format_date(card.as_of, "day")} if card.as_of else ""
 
 
 def last_checked(card):
@@ -80,9 +95,9 @@ def last_checked(card):
         return ""
     checked = format_date(timezone.localtime(card.last_checked).date(), "day")
     if card.is_due_for_check:
-        return f"Last checked {checked}; it may have changed since."
+        return _("Last checked %(date)s; it may have changed since.") % {"date": checked}
     if card.checked_at:
-        return f"Last checked {checked}."
+        return _("Last checked %(date)s.") % {"date": checked}
     return ""
 
 
@@ -100,8 +115,8 @@ def full_credit(source):
     if source.outlet:
         return f"{source.outlet} ({source.byline})" if source.byline else source.outlet
     if source.byline:
-        return f"{source.byline} (outlet not stated)"
-    return "Outlet not stated"
+        return _("%(byline)s (outlet not stated)") % {"byline": source.byline}
+    return _("Outlet not stated")
 
 
 def credit(source):
@@ -109,7 +124,7 @@ def credit(source):
     when neither outlet nor byline is known."""
     if source.outlet or source.byline:
         return full_credit(source)
-    return f"“{source.title}” (outlet not stated)"
+    return _("“%(title)s” (outlet not stated)") % {"title": source.title}
 
 
 def sources(card):
@@ -127,14 +142,25 @@ def source_summary(card):
     cited = sources(card)
     named = list(dict.fromkeys(publisher(s) for s in cited if publisher(s)))
     unnamed = sum(1 for s in cited if not publisher(s))
-    noun = "source" if len(cited) == 1 else "sources"
     if not cited:
-        return "no sources"
+        return _("no sources")
+    count = len(cited)
     if not named:
-        return f"{len(cited)} {noun}, outlet not stated"
-    parts = named + ([f"{unnamed} with no outlet stated"] if unnamed else [])
-    listed = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
-    return f"{len(cited)} {noun}: {listed}"
+        return ngettext(
+            "%(count)s source, outlet not stated", "%(count)s sources, outlet not stated", count
+        ) % {"count": formats.number_format(count)}
+    if unnamed:
+        named.append(
+            ngettext("%(count)s with no outlet stated", "%(count)s with no outlet stated", unnamed)
+            % {"count": formats.number_format(unnamed)}
+        )
+    listed = named[0]
+    if len(named) > 1:
+        listed = _("%(list)s and %(last)s") % {"list": ", ".join(named[:-1]), "last": named[-1]}
+    return ngettext("%(count)s source: %(list)s", "%(count)s sources: %(list)s", count) % {
+        "count": formats.number_format(count),
+        "list": listed,
+    }
 
 
 # --- corrections and retraction ---------------------------------------------------------------
@@ -157,7 +183,9 @@ def retraction_notice(card):
 
 def headline(card):
     """The card's title where it travels alone (oEmbed, feed): a retraction says so first."""
-    return f"Retracted: {card.statement}" if card.status == "retracted" else card.statement
+    if card.status == "retracted":
+        return _("Retracted: %(statement)s") % {"statement": card.statement}
+    return card.statement
 
 
 def description(card):

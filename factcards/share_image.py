@@ -2,6 +2,7 @@
 
 import io
 
+from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
 
 from . import reading
@@ -89,9 +90,9 @@ def render_share_image(card):
     if retracted:
         # The retraction is the news: large, in the alert colour; the claim small and grey.
         draw.rectangle([0, 0, 16, HEIGHT], fill=ALERT)
-        draw.text((MARGIN, y - 8), "RETRACTED", font=font(72), fill=ALERT)
+        draw.text((MARGIN, y - 8), _("RETRACTED"), font=font(72), fill=ALERT)
         y += 84
-        label = "This card was withdrawn. What it said:"
+        label = _("This card was withdrawn. What it said:")
         draw.text((MARGIN, y), label, font=font(26), fill=MUTED)
         y += 44
     else:
@@ -108,7 +109,7 @@ def render_share_image(card):
         notice = reading.retraction_notice(card)
         if notice:
             y += 24
-            face, lines = fitted(f"Notice: {notice}", text_width, [34, 30], 3)
+            face, lines = fitted(_("Notice: %(note)s") % {"note": notice}, text_width, [34, 30], 3)
             for line in lines:
                 draw.text((MARGIN, y), line, font=face, fill=INK)
                 y += int(face.size * 1.25)

@@ -16,6 +16,8 @@ from django import forms
 from django.db.models import Case, F, Prefetch, Q, When
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import reading
 from .intake.candidates import candidates
@@ -36,11 +38,12 @@ class Dated:
     last: date
     precision: str  # day, month, year
     texts: list  # as a reader reads it: ["1988", "1994"] for a period, else one
-    prefix: str = ""  # "As of "
+    as_of: bool = False  # the date a figure or a quote was true
 
     @property
     def when(self):
-        return self.prefix + " to ".join(self.texts)
+        text = reading.period(*self.texts) if len(self.texts) > 1 else self.texts[0]
+        return _("As of %(date)s") % {"date": text} if self.as_of else text
 
     @property
     def is_point(self):
@@ -87,12 +90,12 @@ def covered(first, precision, last=None):
     return first, last
 
 
-def dated(first, precision, last=None, prefix=""):
+def dated(first, precision, last=None, as_of=False):
     precision = precision or "day"
     texts = [reading.format_date(first, precision)]
     if last and last != first:
         texts.append(reading.format_date(last, precision))
-    return Dated(*covered(first, precision, last), precision, texts, prefix)
+    return Dated(*covered(first, precision, last), precision, texts, as_of)
 
 
 YEAR_ALONE = re.compile(r"\s*(?:in\s+)?(\d{4})\s*\.?")
@@ -125,7 +128,7 @@ def event_of(card):
                     OtherDate(other, citation.stated_value, reading.credit(citation.source))
                 )
         return event
-    return Event(card, dated(card.as_of, "day", prefix="As of "), period=False, by_as_of=True)
+    return Event(card, dated(card.as_of, "day", as_of=True), period=False, by_as_of=True)
 
 
 def asked_range(query):
@@ -139,28 +142,34 @@ def asked_range(query):
     return asked
 
 
+YEARS_ERROR = gettext_lazy("Give a year from %(first)s to %(last)s.")
+
+
 class RangeForm(forms.Form):
     """?from=1988&to=1994: the years a timeline shows (both optional)."""
 
     def __init__(self, data):
         super().__init__(data)
-        for name, label in (("from", "From the year"), ("to", "To the year")):
+        for name, label in (
+            ("from", gettext_lazy("From the year")),
+            ("to", gettext_lazy("To the year")),
+        ):
             self.fields[name] = forms.IntegerField(
                 label=label,
                 required=False,
                 min_value=FIRST_YEAR,
                 max_value=LAST_YEAR,
                 error_messages={
-                    "invalid": "Give a year as a whole number, e.g. 1994.",
-                    "min_value": f"Give a year from {FIRST_YEAR} to {LAST_YEAR}.",
-                    "max_value": f"Give a year from {FIRST_YEAR} to {LAST_YEAR}.",
+                    "invalid": _("Give a year as a whole number, e.g. 1994."),
+                    "min_value": YEARS_ERROR % {"first": FIRST_YEAR, "last": LAST_YEAR},
+                    "max_value": YEARS_ERROR % {"first": FIRST_YEAR, "last": LAST_YEAR},
                 },
             )
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("from") and cleaned.get("to") and cleaned["from"] > cleaned["to"]:
-            raise forms.ValidationError("The first year comes after the last: swap them.")
+            raise forms.ValidationError(_("The first year comes after the last: swap them."))
         return cleaned
 
     def years(self):
@@ -214,14 +223,15 @@ class Timeline:
     def years(self):
         if self.first_year == self.last_year:
             return f"{self.first_year}"
-        return f"{self.first_year} to {self.last_year}"
+        return reading.period(self.first_year, self.last_year)
 
     def decades(self):
         """(label, first year, last year) of each decade it spans: quick zooms."""
         if self.first_year is None:
             return []
         start = self.first_year - self.first_year % 10
-        return [(f"{d}s", d, d + 9) for d in range(start, self.last_year + 1, 10)]
+        decades = range(start, self.last_year + 1, 10)
+        return [(_("the %(decade)ss") % {"decade": d}, d, d + 9) for d in decades]
 
 
 def timeline(kind, tag, first_year=None, last_year=None, width=None):
@@ -316,14 +326,14 @@ def draw(line, width):
         left = min(p[0] for p in placed)
         right = max(p[1] for p in placed)
         row = first_free(rows, left, len(placed))
-        for offset, (_, _, mark) in enumerate(placed):
+        for offset, (*_ignored, mark) in enumerate(placed):
             mark.row = row + offset
             while len(rows) <= mark.row:
                 rows.append(-1.0)
             rows[mark.row] = right + GAP
             marks.append(mark)
         card_mark = placed[0][2]
-        for _, _, mark in placed[1:]:
+        for *_ignored, mark in placed[1:]:
             ends = (card_mark.centre, card_mark.middle, mark.centre, mark.y)
             links.append(tuple(round(n, 1) for n in ends))
     ticks = [tick(x_of(date(year, 1, 1)), year, width) for year in tick_years(line)]
@@ -335,10 +345,17 @@ def lay_out(dated, event, other, x_of, width, label_chars):
     x1, x2 = x_of(dated.first), x_of(date.fromordinal(dated.last.toordinal() + 1))
     if other is not None:
         shape, text = "other", f"{other.stated} ({other.credit})"
-        title = f"{other.credit} gives {other.stated} for: {event.card.statement}"
+        title = _("%(credit)s gives %(stated)s for: %(statement)s") % {
+            "credit": other.credit,
+            "stated": other.stated,
+            "statement": event.card.statement,
+        }
     else:
         shape = "period" if event.period else ("point" if dated.precision == "day" else "span")
-        text = f"{dated.when}: {event.card.statement}"
+        text = _("%(when)s: %(statement)s") % {
+            "when": dated.when,
+            "statement": event.card.statement,
+        }
         title = text
     dot = dated.precision == "day" and dated.is_point
     size = 0.0 if dot else max(x2 - x1, 3.0)

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The reader's language, before the fast path: it is part of every kept page's key.
+    "factcards.languages.LanguageMiddleware",
     # A warm embed, list or card page is a cache read: answered here, before the rest of
     # the stack runs.
     "factcards.fastpath.FastPathMiddleware",
@@ -137,7 +139,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# The site, the embeds and the desk in English, Russian and French. Pages: the reader's
+# choice (the set_language cookie), else their browser's Accept-Language; embeds, oEmbed and
+# the API: ?lang= (an embed speaks its article's language, whoever reads it). See
+# factcards/languages.py.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ru", "Русский"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as newsrooms write them: "November 10, 2020", "10 ноября 2020 г.", "10 novembre 2020".
+FORMAT_MODULE_PATH = ["newsroom.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

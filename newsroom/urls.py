@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from factcards import archives, embeds, registry, views
 from factcards.feeds import CardFeed
@@ -47,6 +49,9 @@ urlpatterns = [
     path("sources/<int:pk>/archived/", archives.archived_copy, name="archived_copy"),
     path("sources/<int:pk>/archived/page", archives.archived_page, name="archived_page"),
     path("healthz", views.healthz, name="healthz"),
+    # The language switcher on public pages, which carry no CSRF token (shared caches keep
+    # them): choosing a language is all it can do, and the redirect stays on this site.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     # The read-only JSON API (issue 10): factcards/api/.
     path("api/", include("factcards.api.urls")),

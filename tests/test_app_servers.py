@@ -162,6 +162,19 @@ def test_the_desk_and_signed_in_editors_are_never_served_from_the_cache(cached_s
 
 
 @pytest.mark.varnish
+def test_each_language_has_its_own_copy_in_the_cache(cached_site, card):
+    cache, _ = cached_site(1)
+    page = f"{cache.url}/cards/contingent/"
+    for _ in range(2):
+        english = get(page, **{"Accept-Language": "en-GB,en;q=0.9"})
+        russian = get(page, **{"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.8"})
+        chosen = get(page, Cookie="django_language=fr; _ga=1")
+    assert russian[1]["X-Cache"] == english[1]["X-Cache"] == chosen[1]["X-Cache"] == "HIT"
+    assert "Sources" in english[2] and "Источники" in russian[2] and "Sources" in chosen[2]
+    assert '<html lang="fr">' in chosen[2] and '<html lang="en">' in english[2]
+
+
+@pytest.mark.varnish
 def test_only_the_app_servers_may_purge(cached_site, card):
     cache, _ = cached_site(1)
     request = b"PURGE / HTTP/1.1\r\nHost: x\r\nxkey-purge: cards-list\r\nConnection: close\r\n\r\n"

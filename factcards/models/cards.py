@@ -19,6 +19,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .. import reading
@@ -174,30 +175,30 @@ class FactCardQuerySet(GuardedQuerySet):
 
 class FactCard(models.Model):
     class Kind(models.TextChoices):
-        FIGURE = "figure", "Figure"
-        DATE = "date", "Date or event"
-        QUOTE = "quote", "Quote"
-        DOCUMENT = "document", "Document or statement"
+        FIGURE = "figure", _("Figure")
+        DATE = "date", _("Date or event")
+        QUOTE = "quote", _("Quote")
+        DOCUMENT = "document", _("Document or statement")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        IN_REVIEW = "in_review", "In review"
-        PUBLISHED = "published", "Published"
-        RETRACTED = "retracted", "Retracted"
+        DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("In review")
+        PUBLISHED = "published", _("Published")
+        RETRACTED = "retracted", _("Retracted")
 
     class Qualifier(models.TextChoices):
-        EXACT = "", "exactly"
-        NEARLY = "nearly", "nearly"
-        AROUND = "around", "around"
-        MORE_THAN = "more_than", "more than"
-        FEWER_THAN = "fewer_than", "fewer than"
-        AT_LEAST = "at_least", "at least"
-        UP_TO = "up_to", "up to"
+        EXACT = "", _("exactly")
+        NEARLY = "nearly", _("nearly")
+        AROUND = "around", _("around")
+        MORE_THAN = "more_than", _("more than")
+        FEWER_THAN = "fewer_than", _("fewer than")
+        AT_LEAST = "at_least", _("at least")
+        UP_TO = "up_to", _("up to")
 
     class Precision(models.TextChoices):
-        DAY = "day", "Day"
-        MONTH = "month", "Month"
-        YEAR = "year", "Year"
+        DAY = "day", _("Day")
+        MONTH = "month", _("Month")
+        YEAR = "year", _("Year")
 
     slug = models.SlugField(
         max_length=80,

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .fields import squash_space, verbatim_problem
@@ -35,9 +36,9 @@ class CitationQuerySet(models.QuerySet):
 
 class Citation(models.Model):
     class Relation(models.TextChoices):
-        SUPPORTS = "supports", "supports the card"
-        DIFFERS = "differs", "gives a different value"
-        CONTEXT = "context", "context"
+        SUPPORTS = "supports", _("supports the card")
+        DIFFERS = "differs", _("gives a different value")
+        CONTEXT = "context", _("context")
 
     card = models.ForeignKey(
         "factcards.FactCard", on_delete=models.CASCADE, related_name="citations"

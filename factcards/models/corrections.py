@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .locking import WorkflowError
@@ -28,8 +29,8 @@ def now_to_the_second():
 
 class Correction(models.Model):
     class Kind(models.TextChoices):
-        CORRECTION = "correction", "Correction"
-        RETRACTION = "retraction", "Retraction"
+        CORRECTION = "correction", _("Correction")
+        RETRACTION = "retraction", _("Retraction")
 
     card = models.ForeignKey(
         "factcards.FactCard", on_delete=models.CASCADE, related_name="corrections"

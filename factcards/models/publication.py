@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, connection, models, transaction
 from django.db.models import F
+from django.utils import translation
 
 from .. import http_cache
 
@@ -125,11 +126,12 @@ def remember_state():
 def publication_key(key, request=None):
     """`key` in the namespace of the current publication; with a request, the counter is read
     once for all of that request's lookups."""
+    language = translation.get_language() or settings.LANGUAGE_CODE  # pages differ by it
     if request is None:
-        return f"factcards:{publication_state()}:{key}"
+        return f"factcards:{publication_state()}:{language}:{key}"
     if not hasattr(request, "publication_state"):
         request.publication_state = publication_state(request)
-    return f"factcards:{request.publication_state}:{key}"
+    return f"factcards:{request.publication_state}:{language}:{key}"
 
 
 def cache_get(key):

@@ -1,0 +1,6 @@
+# Django's French formats ("10 novembre 2020", "1 960").
+DATE_FORMAT = "j F Y"
+YEAR_MONTH_FORMAT = "F Y"
+DECIMAL_SEPARATOR = ","
+THOUSAND_SEPARATOR = "\u202f"
+NUMBER_GROUPING = 3
