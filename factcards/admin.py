@@ -35,6 +35,7 @@ from .models import (
     CONTENT_FIELDS,
     ArticleCheck,
     ArticleUse,
+    CardTranslation,
     Citation,
     CmsClient,
     Correction,
@@ -1152,3 +1153,79 @@ class WebhookDeliveryAdmin(SafeActionsMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- translations of cards -------------------------------------------------------------------
+
+
+class CardTranslationForm(GuardedForm):
+    class Meta:
+        model = CardTranslation
+        fields = ["card", "language", "statement", "context", "value_note", "machine_assisted"]
+        fields += ["version"]
+        widgets = {
+            "statement": forms.Textarea(attrs={"rows": 2, "cols": 80, "maxlength": 280}),
+            "context": forms.Textarea(attrs={"rows": 3}),
+            "value_note": forms.Textarea(attrs={"rows": 2}),
+            "version": forms.HiddenInput,
+        }
+
+
+@admin.register(CardTranslation)
+class CardTranslationAdmin(GuardedAdmin):
+    """Translations of a card's words, through the card's own rules: the translator writes
+    and submits; another editor publishes (four-eyes). The steps are the model's."""
+
+    form = CardTranslationForm
+    list_display = ["card", "language", "status", "created_by", "published_at"]
+    list_filter = ["language", "status"]
+    list_select_related = ["card", "created_by"]
+    search_fields = ["statement", "card__statement", "card__slug"]
+    raw_id_fields = ["card"]
+    readonly_fields = ["status", "the_cards_words", "created_by", "published_by", "published_at"]
+    actions = ["submit_translations", "publish_translations", "return_translations"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["card", "language", "the_cards_words", "statement", "context", "value_note"]
+        return [*fields, "machine_assisted", "version", "status", "created_by", "published_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Which card and language it translates are what it is: another is a new translation.
+        fixed = ["card", "language"] if obj else []
+        return [*fixed, *self.readonly_fields]
+
+    @admin.display(description="The card's words, to translate")
+    def the_cards_words(self, obj):
+        if obj is None or not obj.card_id:
+            return "—"
+        card = obj.card
+        parts = [("Statement", card.statement), ("Context", card.context)]
+        parts.append(("Why this value", card.value_note))
+        stale = "" if obj.is_current else " The card's words changed since: update this."
+        rows = format_html_join(
+            "", "<p><strong>{}:</strong> {}</p>", ((k, v) for k, v in parts if v)
+        )
+        return format_html("{}{}", rows, stale)
+
+    def step(self, request, queryset, name, done):
+        for translation in queryset:
+            try:
+                getattr(translation, name)(request.user)
+            except ValidationError as error:
+                self.message_user(
+                    request, f"“{translation}”: {' '.join(error.messages)}", messages.ERROR
+                )
+            else:
+                self.message_user(request, f"“{translation}” {done}.", messages.SUCCESS)
+
+    @admin.action(description="Submit for review")
+    def submit_translations(self, request, queryset):
+        self.step(request, queryset, "submit", "was submitted for review")
+
+    @admin.action(description="Publish (another editor than its translators)")
+    def publish_translations(self, request, queryset):
+        self.step(request, queryset, "publish", "was published")
+
+    @admin.action(description="Return to its translator")
+    def return_translations(self, request, queryset):
+        self.step(request, queryset, "return_to_draft", "was returned to draft")

@@ -136,7 +136,10 @@ def shared_cache(view):
 
 
 def public_card(slug):
-    return get_object_or_404(FactCard.objects.on_record().with_sources(), slug=slug)
+    """The card on record at `slug`, in the reader's language where a translation is
+    published; 404 for anything else."""
+    card = get_object_or_404(FactCard.objects.on_record().with_sources(), slug=slug)
+    return reading.in_readers_language([card])[0]
 
 
 def embed_theme(request):
@@ -233,6 +236,9 @@ def estimate_height(card, width):
     if notice is not None:
         height += 28 + block(f"Retracted September 00, 0000: {notice}", 13, 1.45)
     height += 6 + block(card.statement, 18, 1.3, em=0.58)
+    note = reading.translated_note(card)
+    if note:
+        height += 6 + block(note, 13, 1.45)
     value = reading.display_value(card)
     if value:
         height += 6 + block(value, 22, 1.2, em=0.64)

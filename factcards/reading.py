@@ -8,6 +8,7 @@ and the FactCard properties that delegate here.
 
 from django.conf import settings
 from django.utils import formats, timezone
+from django.utils import translation as languages
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
@@ -99,6 +100,47 @@ def last_checked(card):
     if card.checked_at:
         return _("Last checked %(date)s.") % {"date": checked}
     return ""
+
+
+# --- in the reader's language ----------------------------------------------------------------
+
+
+def in_readers_language(cards):
+    """The cards as readers of the active language read them: where a published translation
+    of a card's current words exists, its statement, context and reason stand in for the
+    card's (the value, dates and excerpts stay as sourced), and `card.translation` says so;
+    else `card.translation` is None. One query for all of them; nothing is saved."""
+    from .models.translations import CardTranslation, wording
+
+    cards = [card for card in cards if card is not None]
+    for card in cards:
+        card.translation = None
+    language = languages.get_language() or settings.LANGUAGE_CODE
+    if language == settings.LANGUAGE_CODE or not cards:
+        return cards
+    found = CardTranslation.objects.filter(
+        card__in=[card.pk for card in cards],
+        language=language,
+        status=CardTranslation.Status.PUBLISHED,
+    )
+    by_card = {t.card_id: t for t in found}
+    for card in cards:
+        shown = by_card.get(card.pk)
+        if shown is not None and shown.of_wording == wording(card):
+            card.translation = shown
+            card.statement, card.context = shown.statement, shown.context
+            card.value_note = shown.value_note
+    return cards
+
+
+def translated_note(card):
+    """What a translated card says of itself: '' for a card in its own words."""
+    if getattr(card, "translation", None) is None:
+        return ""
+    return _(
+        "Translated from English and reviewed by our editors. The sources are quoted as "
+        "they were published."
+    )
 
 
 # --- who the sources are ----------------------------------------------------------------------

@@ -235,7 +235,7 @@ class Timeline:
 
 
 def timeline(kind, tag, first_year=None, last_year=None, width=None):
-    cards = list(dated_cards(kind, tag, first_year, last_year))
+    cards = reading.in_readers_language(dated_cards(kind, tag, first_year, last_year))
     events = [event_of(card) for card in cards[:MAX_EVENTS]]
     if events:
         days = [e.dated.first for e in events] + [o.dated.first for e in events for o in e.others]

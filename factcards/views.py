@@ -124,7 +124,7 @@ def page_of(filterset, number):
 def cards_in_order(ids):
     cited = Prefetch("citations", queryset=Citation.objects.select_related("source"))
     cards = FactCard.objects.filter(pk__in=ids).prefetch_related(cited).in_bulk()
-    return [cards[pk] for pk in ids if pk in cards]
+    return reading.in_readers_language([cards[pk] for pk in ids if pk in cards])
 
 
 def facet_options(bound_field, counts, expanded):
@@ -169,10 +169,11 @@ def card_page_parts(request, slug):
     card = queryset.filter(slug=slug).first()
     if card is None:
         return {}
+    reading.in_readers_language([card])
     url = request.build_absolute_uri(card.get_absolute_url())
     context = {
         "card": card,
-        "related": FactCard.objects.related_to(card),
+        "related": reading.in_readers_language(FactCard.objects.related_to(card)),
         "embed": embed_codes(request, card),
     }
     parts = {

@@ -12,6 +12,8 @@ from factcards.views import per_publication
 SITEMAPS = {"sitemaps": {"cards": CardSitemap}}
 # A database outage met outside a view is a 503 too (factcards.outage).
 handler500 = "factcards.outage.server_error"
+# The API answers JSON, its 404s too.
+handler404 = "factcards.api.views.not_found"
 
 urlpatterns = [
     path("", views.card_list, name="card_list"),

@@ -56,6 +56,12 @@ class CardSerializer(serializers.ModelSerializer):
     )
     citations = CitationSerializer(many=True)
     corrections = CorrectionSerializer(many=True)
+    translation = serializers.SerializerMethodField(
+        help_text="Null for the card in its own words (English). With ?lang=ru or ?lang=fr, "
+        "where editors published a translation of the card's current words: its statement, "
+        "context and value_note are that translation (value, dates and excerpts stay as "
+        "sourced), and this says so."
+    )
 
     class Meta:
         model = FactCard
@@ -73,11 +79,35 @@ class CardSerializer(serializers.ModelSerializer):
             "source_summary",
             "citations",
             "corrections",
+            "translation",
         ]
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, card):
         return self.context["request"].build_absolute_uri(card.get_absolute_url())
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {
+                "language": {"type": "string"},
+                "translated_from": {"type": "string"},
+                "reviewed": {"type": "boolean"},
+                "published_at": {"type": "string", "format": "date-time"},
+            },
+        }
+    )
+    def get_translation(self, card):
+        shown = getattr(card, "translation", None)
+        if shown is None:
+            return None
+        return {
+            "language": shown.language,
+            "translated_from": "en",
+            "reviewed": True,  # published only through four-eyes review
+            "published_at": shown.published_at.isoformat() if shown.published_at else None,
+        }
 
     def get_retracted(self, card) -> bool:
         return card.is_retracted

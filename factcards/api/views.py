@@ -2,6 +2,8 @@
 slug, and the sources those cite. Read-only: every other method is a 405."""
 
 from django.db.models import Prefetch
+from django.http import JsonResponse
+from django.views import defaults
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -13,7 +15,9 @@ from rest_framework import generics
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
+from .. import reading
 from ..filters import FactCardFilter
+from ..languages import SPOKEN
 from ..models import Citation, FactCard, Source, cached_by_publication
 from ..views import filtered_by
 from .pagination import KeysetCursorPagination
@@ -30,7 +34,11 @@ class StrictParameters:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        known = self.known_parameters()
+        known = self.known_parameters() | {"lang"}  # every endpoint speaks ?lang=
+        asked = request.query_params.get("lang")
+        if asked is not None and asked not in SPOKEN:
+            spoken = ", ".join(sorted(SPOKEN))
+            raise ValidationError({"lang": [f"Unknown language. This API speaks: {spoken}."]})
         unknown = sorted(set(request.query_params) - known)
         if unknown:
             hint = (
@@ -69,6 +77,16 @@ ERRORS = {
 }
 
 
+LANG = OpenApiParameter(
+    "lang",
+    str,
+    enum=sorted(SPOKEN),
+    description="The language of the answer's words (default en): a card's statement, "
+    "context and value_note are its published translation where one exists (see "
+    "`translation`); the values, dates and excerpts stay as sourced.",
+)
+
+
 def public_cards():
     return FactCard.objects.with_sources().prefetch_related("topics", "places")
 
@@ -78,6 +96,7 @@ def public_cards():
         summary="Published cards, filtered as the public list filters them",
         responses={200: CardSerializer(many=True), **ERRORS},
         parameters=[
+            LANG,
             OpenApiParameter(
                 "outlet",
                 str,
@@ -105,6 +124,9 @@ class CardList(StrictParameters, PerPublication, generics.ListAPIView):
     def known_parameters(self):
         return {*super().known_parameters(), *FactCardFilter.base_filters, INCLUDE_RETRACTED}
 
+    def paginate_queryset(self, queryset):
+        return reading.in_readers_language(super().paginate_queryset(queryset))
+
     def get_queryset(self):
         cards = public_cards()
         text = self.request.query_params.get(INCLUDE_RETRACTED)
@@ -118,6 +140,7 @@ class CardList(StrictParameters, PerPublication, generics.ListAPIView):
 @extend_schema_view(
     get=extend_schema(
         summary="One card on record (published or retracted)",
+        parameters=[LANG],
         responses={
             200: CardSerializer,
             404: OpenApiResponse(DETAIL, description="No card on record at this slug."),
@@ -140,12 +163,13 @@ class CardDetail(StrictParameters, PerPublication, generics.RetrieveAPIView):
         card = self.get_queryset().filter(slug=self.kwargs["slug"]).first()
         if card is None:
             raise NotFound("No card on record at this address.")
-        return card
+        return reading.in_readers_language([card])[0]
 
 
 @extend_schema_view(
     get=extend_schema(
         summary="Sources cited by cards on record",
+        parameters=[LANG],
         responses={200: SourceSerializer(many=True), **ERRORS},
     )
 )
@@ -169,3 +193,11 @@ class SourceList(StrictParameters, PerPublication, generics.ListAPIView):
             .prefetch_related(citing)
             .order_by("pk")
         )
+
+
+def not_found(request, exception=None):
+    """handler404 for /api/: an address no endpoint answers (a slug with characters no slug
+    has, say) is JSON, as every other API answer; elsewhere Django's own page."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": "No such address in the API."}, status=404)
+    return defaults.page_not_found(request, exception)

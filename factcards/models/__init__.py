@@ -21,8 +21,10 @@ from .preferences import DeskPreference
 from .publication import Publication, cached_by_publication
 from .sources import Source
 from .tags import Place, Tag, Topic
+from .translations import CardTranslation
 
 __all__ = [
+    "CardTranslation",
     "ArchivedCopy",
     "Intake",
     "LinkCheck",

@@ -19,6 +19,7 @@ register.filter("iso_datetime", reading.iso_datetime)
 register.filter("description", reading.description)
 register.filter("as_of", reading.as_of)
 register.filter("last_checked", reading.last_checked)
+register.filter("translated_note", reading.translated_note)
 
 
 @register.filter
