@@ -18,8 +18,9 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -190,9 +191,11 @@ class StepForm(forms.Form):
     version = forms.IntegerField(
         widget=forms.HiddenInput,
         error_messages={
-            "required": "This confirmation came without the card's version: reload the page "
-            "to see the card as it is now, then confirm again.",
-            "invalid": "This confirmation page is damaged: reload it, then confirm again.",
+            "required": _(
+                "This confirmation came without the card's version: reload the page "
+                "to see the card as it is now, then confirm again."
+            ),
+            "invalid": _("This confirmation page is damaged: reload it, then confirm again."),
         },
     )
 
@@ -218,10 +221,10 @@ def when_field(asks):
         field = forms.DateTimeField(
             widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
         )
-        invalid = "Enter a date and a time, like 2026-12-24 09:30."
+        invalid = _("Enter a date and a time, like 2026-12-24 09:30.")
     else:
         field = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-        invalid = "Enter a date, like 2026-12-24."
+        invalid = _("Enter a date, like 2026-12-24.")
     field.label, field.help_text, field.required = label, help_text, bool(missing)
     field.error_messages.update(required=missing, invalid=invalid)
     return field
@@ -312,7 +315,7 @@ class SafeActionsMixin:
     def response_action(self, request, queryset, *args, **kwargs):
         selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
         if not all(is_id(self.model, pk) for pk in selected):
-            message = "Select items from the list, then an action."
+            message = _("Select items from the list, then an action.")
             self.message_user(request, message, messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
         return super().response_action(request, queryset, *args, **kwargs)
@@ -364,8 +367,8 @@ class FactCardAdminForm(GuardedForm):
 class SourceAdminForm(GuardedForm):
     same_source_anyway = forms.BooleanField(
         required=False,
-        label="It is another source: add it anyway",
-        help_text="Tick only if the source that looks the same is a different one.",
+        label=_("It is another source: add it anyway"),
+        help_text=_("Tick only if the source that looks the same is a different one."),
     )
 
     def clean(self):
@@ -377,8 +380,10 @@ class SourceAdminForm(GuardedForm):
                 link = reverse("admin:factcards_source_change", args=[existing.pk])
                 raise ValidationError(
                     format_html(
-                        'This looks like a source already here: <a href="{}">{}</a>. Cite that '
-                        "one, or tick “add it anyway” below if it is a different source.",
+                        _(
+                            'This looks like a source already here: <a href="{}">{}</a>. Cite '
+                            "that one, or tick “add it anyway” below if it is a different source."
+                        ),
                         link,
                         existing,
                     ),
@@ -400,11 +405,11 @@ class SourceAdminForm(GuardedForm):
 
 
 class MineFilter(admin.SimpleListFilter):
-    title = "mine"
+    title = _("mine")
     parameter_name = "mine"
 
     def lookups(self, request, model_admin):
-        return [("drafts", "My drafts"), ("review", "Awaiting my review")]
+        return [("drafts", _("My drafts")), ("review", _("Awaiting my review"))]
 
     def queryset(self, request, queryset):
         if self.value() == "drafts":
@@ -475,27 +480,27 @@ class FactCardAdmin(GuardedAdmin):
         fieldsets = [
             (None, {"fields": card}),
             (
-                "Figure",
+                _("Figure"),
                 {
                     "fields": [("qualifier", "value", "unit")],
                     "classes": folded["figure"],
-                    "description": "For figures: the number as the card gives it.",
+                    "description": _("For figures: the number as the card gives it."),
                 },
             ),
             (
-                "Date or event",
+                _("Date or event"),
                 {
                     "fields": [("value_date", "value_date_end", "date_precision")],
                     "classes": folded["date"] if obj is None or obj.kind != "document" else [],
-                    "description": "For dates and events, and a document's date.",
+                    "description": _("For dates and events, and a document's date."),
                 },
             ),
-            ("Quote", {"fields": ["speaker", "quotation"], "classes": folded["quote"]}),
-            ("Document", {"fields": ["document_title"], "classes": folded["document"]}),
-            ("Where sources disagree", {"fields": ["value_note"]}),
+            (_("Quote"), {"fields": ["speaker", "quotation"], "classes": folded["quote"]}),
+            (_("Document"), {"fields": ["document_title"], "classes": folded["document"]}),
+            (_("Where sources disagree"), {"fields": ["value_note"]}),
         ]
         if obj and obj.is_revision:
-            fieldsets.insert(1, ("Public correction", {"fields": ["correction_note"]}))
+            fieldsets.insert(1, (_("Public correction"), {"fields": ["correction_note"]}))
         if obj:
             fieldsets.append(
                 (
@@ -525,16 +530,16 @@ class FactCardAdmin(GuardedAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("revision_of")
 
-    @admin.display(description="status")
+    @admin.display(description=_("status"))
     def status_of_version(self, record):
         """The history list's status column, as the desk names statuses."""
         return record.get_status_display()
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=_("status"), ordering="status")
     def status_badge(self, card):
         label = card.get_status_display()
         if card.is_revision:
-            label = f"Revision: {label.lower()}"
+            label = _("Revision: %(status)s") % {"status": str(label).lower()}
         return format_html('<span class="fc-badge fc-{}">{}</span>', card.status, label)
 
     # --- permissions: who may edit which card -------------------------------------------
@@ -590,7 +595,7 @@ class FactCardAdmin(GuardedAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": "Your changes were not saved",
+            "title": _("Your changes were not saved"),
             "message": GONE_MESSAGE,
             "typed": typed,
         }
@@ -682,13 +687,15 @@ class FactCardAdmin(GuardedAdmin):
                     return self.step_page(request, card, step, form, change_url)
                 self.message_user(
                     request,
-                    f"“{card}” was not {step.done}: {' '.join(error.messages)}",
+                    _("“%(card)s” was not %(done)s: %(why)s")
+                    % {"card": card, "done": step.done, "why": " ".join(error.messages)},
                     messages.ERROR,
                 )
                 if not FactCard.objects.filter(pk=card.pk).exists():  # a published revision
                     change_url = reverse("admin:factcards_factcard_changelist")
                 return HttpResponseRedirect(change_url)
-            self.message_user(request, f"“{card}” was {step.done}.", messages.SUCCESS)
+            message = _("“%(card)s” was %(done)s.") % {"card": card, "done": step.done}
+            self.message_user(request, message, messages.SUCCESS)
             return HttpResponseRedirect(
                 reverse("admin:factcards_factcard_change", args=[result.pk])
             )
@@ -720,7 +727,7 @@ class FactCardAdmin(GuardedAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Preview: {card}",
+            "title": _("Preview: %(card)s") % {"card": card},
             "card": card,
             "change_url": reverse("admin:factcards_factcard_change", args=[card.pk]),
         }
@@ -755,9 +762,14 @@ class FactCardAdmin(GuardedAdmin):
         past = STEPS[action].done
         if done:
             names = "; ".join(f"“{card}”" for card in done)
-            self.message_user(request, f"{len(done)} {past}: {names}", messages.SUCCESS)
+            message = _("%(count)s %(done)s: %(names)s")
+            message %= {"count": len(done), "done": past, "names": names}
+            self.message_user(request, message, messages.SUCCESS)
         for card, reason in refused:
-            self.message_user(request, f"“{card}” was not {past}: {reason}", messages.ERROR)
+            message = _("“%(card)s” was not %(done)s: %(why)s")
+            self.message_user(
+                request, message % {"card": card, "done": past, "why": reason}, messages.ERROR
+            )
 
     def ask_then_apply(self, request, queryset, action):
         """Steps that need a comment or a note, and publishing: confirm on a page first."""
@@ -780,19 +792,19 @@ class FactCardAdmin(GuardedAdmin):
         }
         return TemplateResponse(request, "admin/factcards/factcard/workflow.html", context)
 
-    @admin.action(description="Submit selected cards for review", permissions=["change"])
+    @admin.action(description=_("Submit selected cards for review"), permissions=["change"])
     def submit_for_review(self, request, queryset):
         self.apply_step(request, queryset, "submit")
 
-    @admin.action(description="Publish selected cards…", permissions=["publish"])
+    @admin.action(description=_("Publish selected cards…"), permissions=["publish"])
     def publish(self, request, queryset):
         return self.ask_then_apply(request, queryset, "publish")
 
-    @admin.action(description="Return selected cards to draft…", permissions=["publish"])
+    @admin.action(description=_("Return selected cards to draft…"), permissions=["publish"])
     def return_to_draft(self, request, queryset):
         return self.ask_then_apply(request, queryset, "return_to_draft")
 
-    @admin.action(description="Retract selected cards…", permissions=["publish"])
+    @admin.action(description=_("Retract selected cards…"), permissions=["publish"])
     def retract(self, request, queryset):
         return self.ask_then_apply(request, queryset, "retract")
 
@@ -815,11 +827,11 @@ class SourceAdmin(GuardedAdmin):
         ),
     ]
 
-    @admin.display(description="cited by")
+    @admin.display(description=_("cited by"))
     def cited_by(self, source):
         cards = FactCard.objects.filter(citations__source=source).distinct().order_by("statement")
         if not cards:
-            return "No card cites it yet."
+            return _("No card cites it yet.")
         return format_html_join(
             "",
             '<p><a href="{}">{}</a> ({})</p>',
@@ -827,7 +839,9 @@ class SourceAdmin(GuardedAdmin):
                 (
                     reverse("admin:factcards_factcard_change", args=[c.pk]),
                     c,
-                    f"revision, {c.status_phrase}" if c.is_revision else c.get_status_display(),
+                    _("revision, %(status)s") % {"status": c.status_phrase}
+                    if c.is_revision
+                    else c.get_status_display(),
                 )
                 for c in cards
             ),
@@ -836,10 +850,10 @@ class SourceAdmin(GuardedAdmin):
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is not None:
-            fieldsets = [*fieldsets, ("Cards citing it", {"fields": ["cited_by"]})]
+            fieldsets = [*fieldsets, (_("Cards citing it"), {"fields": ["cited_by"]})]
             if obj.url:
                 health = {"fields": ["link_health", "archived_copy"]}
-                fieldsets = [*fieldsets, ("Link health and our copy", health)]
+                fieldsets = [*fieldsets, (_("Link health and our copy"), health)]
         if obj is None:
             main = {**fieldsets[0][1], "fields": [*fieldsets[0][1]["fields"], "same_source_anyway"]}
             fieldsets = [(None, main), *fieldsets[1:]]
@@ -848,15 +862,15 @@ class SourceAdmin(GuardedAdmin):
             fieldsets = [(None, main), *fieldsets[1:]]  # hidden: the optimistic lock's token
         return fieldsets
 
-    @admin.display(boolean=True, description="link")
+    @admin.display(boolean=True, description=_("link"))
     def has_link(self, source):
         return bool(source.url)
 
-    @admin.display(description="link health")
+    @admin.display(description=_("link health"))
     def link_health(self, source):
         checks = source.link_checks.all()[:5]
         if not checks:
-            return "Not checked yet: the worker checks every link once a week."
+            return _("Not checked yet: the worker checks every link once a week.")
         return format_html_join(
             "",
             "<p>{}: {}{}</p>",
@@ -870,11 +884,11 @@ class SourceAdmin(GuardedAdmin):
             ),
         )
 
-    @admin.display(description="archived copy")
+    @admin.display(description=_("archived copy"))
     def archived_copy(self, source):
         copy = source.archived_copies.defer("warc").first()
         if copy is None:
-            return "None yet."
+            return _("None yet.")
         return format_html(
             '<a href="{}">Fetched {}</a> ({:,} bytes){}',
             reverse("archived_copy", args=[source.pk]),
@@ -979,11 +993,11 @@ class ArticleUseAdmin(SafeActionsMixin, admin.ModelAdmin):
 
 
 class CheckedFilter(admin.SimpleListFilter):
-    title = "updated"
+    title = _("updated")
     parameter_name = "done"
 
     def lookups(self, request, model_admin):
-        return [("no", "Not yet (the default)"), ("yes", "Updated"), ("all", "All")]
+        return [("no", _("Not yet (the default)")), ("yes", _("Updated")), ("all", _("All"))]
 
     def choices(self, changelist):
         for value, label in self.lookup_choices:
@@ -1022,30 +1036,32 @@ class ArticleCheckAdmin(SafeActionsMixin, admin.ModelAdmin):
 
         return articles_to_check(request.user, queryset=super().get_queryset(request))
 
-    @admin.display(description="article", ordering="use__url")
+    @admin.display(description=_("article"), ordering="use__url")
     def article(self, check):
         return format_html('<a href="{0}" rel="noopener" target="_blank">{0}</a>', check.use.url)
 
-    @admin.display(description="card", ordering="correction__card__statement")
+    @admin.display(description=_("fact card"), ordering="correction__card__statement")
     def card(self, check):
         card = check.correction.card
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:factcards_factcard_change", args=[card.pk]), card
         )
 
-    @admin.display(description="why", ordering="-correction__created_at")
+    @admin.display(description=_("why"), ordering="-correction__created_at")
     def what(self, check):
-        done = "retracted" if check.correction.kind == "retraction" else "corrected"
-        return f"{done} {check.correction.created_at:%b %-d, %Y}"
+        when = formats.date_format(check.correction.created_at, "DATE_FORMAT")
+        if check.correction.kind == "retraction":
+            return _("retracted %(date)s") % {"date": when}
+        return _("corrected %(date)s") % {"date": when}
 
-    @admin.display(description="ticked by", ordering="checked_at")
+    @admin.display(description=_("ticked by"), ordering="checked_at")
     def ticked(self, check):
         if not check.checked_by_id:
             return "—"
         return f"{check.checked_by}, {timezone.localtime(check.checked_at):%b %-d, %H:%M}"
 
     def changelist_view(self, request, extra_context=None):
-        title = "Articles to check: tick each once it has been looked at"
+        title = _("Articles to check: tick each once it has been looked at")
         return super().changelist_view(request, {"title": title, **(extra_context or {})})
 
     def has_add_permission(self, request):
@@ -1081,15 +1097,17 @@ class CmsClientAdmin(admin.ModelAdmin):
         self.message_user(
             request,
             format_html(
-                "The token of “{}” is <code>{}</code>. Copy it into the CMS now: it is not "
-                "shown again (only its hash is kept).",
+                _(
+                    "The token of “{}” is <code>{}</code>. Copy it into the CMS now: it is not "
+                    "shown again (only its hash is kept)."
+                ),
                 client,
                 token,
             ),
             messages.WARNING,
         )
 
-    @admin.action(description="Give the selected clients new tokens (the old ones stop working)")
+    @admin.action(description=_("Give the selected clients new tokens (the old ones stop working)"))
     def replace_token(self, request, queryset):
         for client in queryset:
             token = client.new_token()
@@ -1119,27 +1137,32 @@ class WebhookDeliveryAdmin(SafeActionsMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(attempt_total=Count("attempts"))
 
-    @admin.display(description="attempts", ordering="attempt_total")
+    @admin.display(description=_("attempts"), ordering="attempt_total")
     def attempt_count(self, delivery):
         return delivery.attempt_total
 
-    @admin.action(description="Send again", permissions=["resend"])
+    @admin.action(description=_("Send again"), permissions=["resend"])
     def send_again(self, request, queryset):
         sent, refused = [], []
         for delivery in queryset.select_related("card"):
             (sent if send_again(delivery) else refused).append(delivery)
         if sent:
             names = "; ".join(f"“{delivery}”" for delivery in sent)
-            message = f"{len(sent)} sent again (one more attempt, by the worker): {names}"
-            self.message_user(request, message, messages.SUCCESS)
+            message = _("%(count)s sent again (one more attempt, by the worker): %(names)s")
+            self.message_user(
+                request, message % {"count": len(sent), "names": names}, messages.SUCCESS
+            )
         for delivery in refused:
             delivery.refresh_from_db(fields=["status"])
             reason = (
-                "it was delivered already"
+                _("it was delivered already")
                 if delivery.status == WebhookDelivery.Status.DELIVERED
-                else "it is still being delivered; only a failed delivery is sent again"
+                else _("it is still being delivered; only a failed delivery is sent again")
             )
-            message = f"“{delivery}” was not sent again: {reason}."
+            message = _("“%(delivery)s” was not sent again: %(why)s.") % {
+                "delivery": delivery,
+                "why": reason,
+            }
             self.message_user(request, message, messages.ERROR)
 
     def has_resend_permission(self, request):
@@ -1194,14 +1217,14 @@ class CardTranslationAdmin(GuardedAdmin):
         fixed = ["card", "language"] if obj else []
         return [*fixed, *self.readonly_fields]
 
-    @admin.display(description="The card's words, to translate")
+    @admin.display(description=_("The card's words, to translate"))
     def the_cards_words(self, obj):
         if obj is None or not obj.card_id:
             return "—"
         card = obj.card
-        parts = [("Statement", card.statement), ("Context", card.context)]
-        parts.append(("Why this value", card.value_note))
-        stale = "" if obj.is_current else " The card's words changed since: update this."
+        parts = [(_("Statement"), card.statement), (_("Context"), card.context)]
+        parts.append((_("Why this value"), card.value_note))
+        stale = "" if obj.is_current else _(" The card's words changed since: update this.")
         rows = format_html_join(
             "", "<p><strong>{}:</strong> {}</p>", ((k, v) for k, v in parts if v)
         )
@@ -1212,20 +1235,24 @@ class CardTranslationAdmin(GuardedAdmin):
             try:
                 getattr(translation, name)(request.user)
             except ValidationError as error:
+                message = _("“%(translation)s”: %(why)s")
+                why = " ".join(error.messages)
                 self.message_user(
-                    request, f"“{translation}”: {' '.join(error.messages)}", messages.ERROR
+                    request, message % {"translation": translation, "why": why}, messages.ERROR
                 )
             else:
-                self.message_user(request, f"“{translation}” {done}.", messages.SUCCESS)
+                message = _("“%(translation)s” %(done)s.")
+                message %= {"translation": translation, "done": done}
+                self.message_user(request, message, messages.SUCCESS)
 
-    @admin.action(description="Submit for review")
+    @admin.action(description=_("Submit for review"))
     def submit_translations(self, request, queryset):
-        self.step(request, queryset, "submit", "was submitted for review")
+        self.step(request, queryset, "submit", _("was submitted for review"))
 
-    @admin.action(description="Publish (another editor than its translators)")
+    @admin.action(description=_("Publish (another editor than its translators)"))
     def publish_translations(self, request, queryset):
-        self.step(request, queryset, "publish", "was published")
+        self.step(request, queryset, "publish", _("was published"))
 
-    @admin.action(description="Return to its translator")
+    @admin.action(description=_("Return to its translator"))
     def return_translations(self, request, queryset):
-        self.step(request, queryset, "return_to_draft", "was returned to draft")
+        self.step(request, queryset, "return_to_draft", _("was returned to draft"))

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy as _
 
 
 class FactcardsConfig(AppConfig):
     name = "factcards"
-    verbose_name = "Fact cards"
+    verbose_name = _("Fact cards")
     default = True
 
     def ready(self):

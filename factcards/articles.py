@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from .models import ArticleCheck, DeskPreference, WebhookAttempt, WebhookDelivery
 from .notifications import editors
@@ -101,19 +102,32 @@ def payload(delivery, correction, uses):
 
 def email_articles_to_check(correction, uses):
     card, by = correction.card, correction.created_by
-    done = "retracted" if correction.kind == "retraction" else "corrected"
+    if correction.kind == "retraction":
+        done = gettext("%(by)s retracted this card:") % {"by": by}
+    else:
+        done = gettext("%(by)s corrected this card:") % {"by": by}
     people = {user.pk: user for user in [card.created_by, *editors(excluding=by)] if user != by}
     addresses = [user.email for user in people.values() if DeskPreference.wants_email(user)]
     if not addresses:
         return
     checklist = site_url(reverse("admin:factcards_articlecheck_changelist"))
-    body = (
-        f"{by} {done} this card:\n\n{card.statement}\n\n{correction.note}\n\n"
-        f"These {len(uses)} articles embed or cite it: check each one, then tick it as "
-        f"updated on the desk ({checklist}?correction__id__exact={correction.pk}).\n\n"
-        + "\n".join(f"- {use.url}" for use in uses)
+    count = len(uses)
+    # The same English for one article and many: the count tells other languages' forms.
+    these = ngettext(
+        "These %(count)s articles embed or cite it: check each one, then tick it as updated on "
+        "the desk (%(link)s).",
+        "These %(count)s articles embed or cite it: check each one, then tick it as updated on "
+        "the desk (%(link)s).",
+        count,
+    ) % {"count": count, "link": f"{checklist}?correction__id__exact={correction.pk}"}
+    body = f"{done}\n\n{card.statement}\n\n{correction.note}\n\n{these}\n\n" + "\n".join(
+        f"- {use.url}" for use in uses
     )
-    subject = f"Articles to check ({len(uses)}): {card.statement}"[:200]
+    subject = gettext("Articles to check (%(count)s): %(statement)s") % {
+        "count": count,
+        "statement": card.statement,
+    }
+    subject = subject[:200]
     try:
         send_mass_mail([(subject, body, None, addresses)])
     except Exception:  # noqa: BLE001 - the correction is out: a mail server down is logged

@@ -10,6 +10,8 @@ from django.db.models import Count, Max, Q
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import reading
 from .intake import work
@@ -23,7 +25,7 @@ class PreferenceForm(forms.ModelForm):
         fields = ["email_me"]
 
 
-DUE = "Due for a check"
+DUE = _("Due for a check")
 
 
 def queues(user):
@@ -32,34 +34,38 @@ def queues(user):
     if FactCard.is_editor(user):
         return [
             (
-                "Awaiting your review",
-                "Cards in review that you may publish: you did not write them.",
+                gettext("Awaiting your review"),
+                gettext("Cards in review that you may publish: you did not write them."),
                 cards.awaiting_review_by(user).order_by("updated_at"),
                 False,
             ),
             (
-                "Scheduled",
-                "Approved to go public at the time shown; the worker publishes them then. "
-                "An edit or a return cancels the approval.",
+                gettext("Scheduled"),
+                gettext(
+                    "Approved to go public at the time shown; the worker publishes them then. "
+                    "An edit or a return cancels the approval."
+                ),
                 cards.scheduled().select_related("scheduled_by"),
                 False,
             ),
             (
                 DUE,
-                "Published cards past their check-by date: readers see when each was last "
-                "checked. Confirm each is still true, or propose a revision.",
+                gettext(
+                    "Published cards past their check-by date: readers see when each was last "
+                    "checked. Confirm each is still true, or propose a revision."
+                ),
                 cards.due_for_check(),
                 False,
             ),
             (
-                "Revisions pending",
-                "Proposed changes to published cards, not yet approved.",
+                gettext("Revisions pending"),
+                gettext("Proposed changes to published cards, not yet approved."),
                 cards.filter(revision_of__isnull=False).order_by("-updated_at"),
                 False,
             ),
             (
-                "Returned to their authors",
-                "Sent back with a comment; waiting for the author.",
+                gettext("Returned to their authors"),
+                gettext("Sent back with a comment; waiting for the author."),
                 cards.filter(status=FactCard.Status.DRAFT)
                 .exclude(review_comment="")
                 .order_by("-updated_at"),
@@ -70,20 +76,20 @@ def queues(user):
     returned = Q(status=FactCard.Status.DRAFT) & ~Q(review_comment="")
     return [
         (
-            "Returned to you",
-            "An editor sent these back: their comment says what to fix.",
+            gettext("Returned to you"),
+            gettext("An editor sent these back: their comment says what to fix."),
             mine.filter(returned).order_by("-updated_at"),
             True,
         ),
         (
-            "Your drafts",
-            "Not yet submitted for review.",
+            gettext("Your drafts"),
+            gettext("Not yet submitted for review."),
             mine.filter(status=FactCard.Status.DRAFT, review_comment="").order_by("-updated_at"),
             False,
         ),
         (
-            "In review",
-            "Submitted: an editor will publish or return them.",
+            gettext("In review"),
+            gettext("Submitted: an editor will publish or return them."),
             mine.filter(status=FactCard.Status.IN_REVIEW).order_by("-updated_at"),
             False,
         ),
@@ -114,13 +120,13 @@ def cards_with_articles_to_check(user):
 class NewsroomAdminSite(admin.AdminSite):
     @property
     def site_header(self):
-        return f"{reading.site_name()}: the editorial desk"
+        return gettext("%(site)s: the editorial desk") % {"site": reading.site_name()}
 
     @property
     def site_title(self):
         return reading.site_name()
 
-    index_title = "Your desk"
+    index_title = _("Your desk")
     index_template = "admin/desk_index.html"
 
     def index(self, request, extra_context=None):
@@ -160,16 +166,18 @@ class NewsroomAdminSite(admin.AdminSite):
 
     def preferences_view(self, request):
         """Each member of the desk turns the workflow's emails on or off for themselves."""
-        preference, _ = DeskPreference.objects.get_or_create(user=request.user)
+        preference, _created = DeskPreference.objects.get_or_create(user=request.user)
         form = PreferenceForm(
             request.POST if request.method == "POST" else None, instance=preference
         )
         if request.method == "POST" and form.is_valid():
             form.save()
-            state = "on" if preference.email_me else "off"
-            messages.success(request, f"Emails about cards are {state}.")
+            if preference.email_me:
+                messages.success(request, gettext("Emails about cards are on."))
+            else:
+                messages.success(request, gettext("Emails about cards are off."))
             return HttpResponseRedirect(reverse("admin:index"))
-        context = {**self.each_context(request), "form": form, "title": "Your emails"}
+        context = {**self.each_context(request), "form": form, "title": gettext("Your emails")}
         return TemplateResponse(request, "admin/desk_preferences.html", context)
 
     def each_context(self, request):
@@ -179,7 +187,7 @@ class NewsroomAdminSite(admin.AdminSite):
             first, *others = queues(request.user)
             context["desk_waiting"] = (first[0], first[2].count())
             context["desk_articles"] = articles_to_check(request.user).filter(updated=False).count()
-            for title, _, cards, _ in others:
+            for title, _help, cards, _comments in others:
                 if title == DUE:
                     context["desk_due"] = (title, cards.count())
         return context

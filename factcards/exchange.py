@@ -14,6 +14,8 @@ import unicodedata
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from . import reading
@@ -133,7 +135,7 @@ class CorrectionIn(Exactly):
 
     def validate_created_at(self, value):
         if value > timezone.now():
-            raise serializers.ValidationError("A correction can't be dated in the future.")
+            raise serializers.ValidationError(gettext("A correction can't be dated in the future."))
         return value
 
 
@@ -171,7 +173,7 @@ class AddedMeanwhile(Exception):
         self.slug = slug
 
 
-RUN_AGAIN = "nothing was imported: run it again, and the cards already there are skipped"
+RUN_AGAIN = _("nothing was imported: run it again, and the cards already there are skipped")
 
 
 def read_lines(lines):
@@ -183,17 +185,18 @@ def read_lines(lines):
         try:
             data = json.loads(text)
         except ValueError as error:
-            yield number, None, [f"not JSON: {error}"]
+            yield number, None, [gettext("not JSON: %(error)s") % {"error": error}]
             continue
         except RecursionError:  # the parser's own limit: a card is a few levels deep
-            yield number, None, ["not a card: its JSON is nested too deeply"]
+            yield number, None, [gettext("not a card: its JSON is nested too deeply")]
             continue
         if not isinstance(data, dict):
-            yield number, None, ["a line must be a JSON object: one card"]
+            yield number, None, [gettext("a line must be a JSON object: one card")]
             continue
         unknown = sorted(set(data) - KNOWN_KEYS)
         if unknown:
-            yield number, None, [f"{', '.join(unknown)}: unknown field"]
+            fields = ", ".join(unknown)
+            yield number, None, [gettext("%(fields)s: unknown field") % {"fields": fields}]
             continue
         card = CardIn(data=data)
         if card.is_valid():
@@ -247,16 +250,25 @@ class Importer:
                         self.write_card(data)
                     self.added.append(data["slug"])
                 except ValidationError as error:  # the models' rules, workflow's included
-                    problems += [f"line {number}: {m}" for m in model_errors(error)]
+                    problems += [
+                        gettext("line %(number)s: %(problem)s") % {"number": number, "problem": m}
+                        for m in model_errors(error)
+                    ]
                 except AddedMeanwhile as race:
                     problems.append(
-                        f"line {number}: a card with the slug {race.slug} was added while this "
-                        f"import ran (another import?); {RUN_AGAIN}"
+                        gettext(
+                            "line %(number)s: a card with the slug %(slug)s was added while this "
+                            "import ran (another import?); %(run_again)s"
+                        )
+                        % {"number": number, "slug": race.slug, "run_again": RUN_AGAIN}
                     )
                 except IntegrityError:  # a topic, place or source, by the same race
                     problems.append(
-                        f"line {number}: a topic, place or source of this card was added while "
-                        f"this import ran (another import?); {RUN_AGAIN}"
+                        gettext(
+                            "line %(number)s: a topic, place or source of this card was added "
+                            "while this import ran (another import?); %(run_again)s"
+                        )
+                        % {"number": number, "run_again": RUN_AGAIN}
                     )
             if problems:
                 transaction.set_rollback(True)

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 
 from .models.preferences import DeskPreference
 
@@ -45,8 +46,9 @@ def messages_for(step, card, by, text):
     if step == "submit":
         return [
             (
-                f"Review requested: {subject}",
-                f"{by} submitted this card for review:\n\n{statement}\n\n{desk_link(card)}",
+                gettext("Review requested: %(subject)s") % {"subject": subject},
+                gettext("%(by)s submitted this card for review:\n\n%(statement)s\n\n%(link)s")
+                % {"by": by, "statement": statement, "link": desk_link(card)},
                 list(editors(excluding=by)),
             )
         ]
@@ -56,8 +58,9 @@ def messages_for(step, card, by, text):
     if step == "return_to_draft":
         return [
             (
-                f"Returned to you: {subject}",
-                f"{by} returned your card with this comment:\n\n{text}\n\n{desk_link(card)}",
+                gettext("Returned to you: %(subject)s") % {"subject": subject},
+                gettext("%(by)s returned your card with this comment:\n\n%(text)s\n\n%(link)s")
+                % {"by": by, "text": text, "link": desk_link(card)},
                 [author],
             )
         ]
@@ -66,27 +69,40 @@ def messages_for(step, card, by, text):
         link = settings.FACTCARDS_SITE_URL + target.get_absolute_url()
         note = card.correction_note.strip() if card.revision_of_id else ""
         if not card.revision_of_id:
-            done, title = "published your card", "Published"
+            done, title = gettext("published your card"), gettext("Published: %(subject)s")
         elif note:
             done, title = (
-                "published your revision of this card, with a public correction",
-                ("Corrected"),
+                gettext("published your revision of this card, with a public correction"),
+                gettext("Corrected: %(subject)s"),
             )
         else:
             done, title = (
-                "published your revision of this card (no correction was needed)",
-                ("Updated"),
+                gettext("published your revision of this card (no correction was needed)"),
+                gettext("Updated: %(subject)s"),
             )
-        said = f"\n\nThe public correction: {note}" if note else ""
-        mails = [(f"{title}: {subject}", f"{by} {done}:\n\n{statement}{said}\n\n{link}", [author])]
+        title %= {"subject": subject}
+        said = gettext("\n\nThe public correction: %(note)s") % {"note": note} if note else ""
+        values = {"by": by, "statement": statement, "said": said, "link": link}
+        body = gettext("%(by)s %(done)s:\n\n%(statement)s%(said)s\n\n%(link)s")
+        mails = [(title, body % {**values, "done": done}, [author])]
         if target.created_by not in (author, by):  # a revision of someone else's card
-            what = "published a correction of" if note else "published a revision of"
-            body = f"{by} {what} your card:\n\n{statement}{said}\n\n{link}"
-            mails.append((f"{title}: {subject}", body, [target.created_by]))
+            if note:
+                body = gettext(
+                    "%(by)s published a correction of your card:\n\n%(statement)s%(said)s\n\n"
+                    "%(link)s"
+                )
+            else:
+                body = gettext(
+                    "%(by)s published a revision of your card:\n\n%(statement)s%(said)s\n\n%(link)s"
+                )
+            body %= values
+            mails.append((title, body, [target.created_by]))
         return mails
     if step == "retract":
-        body = f"{by} retracted your card:\n\n{statement}\n\nThe public notice: {text}"
-        return [(f"Retracted: {subject}", body, [author])]
+        body = gettext(
+            "%(by)s retracted your card:\n\n%(statement)s\n\nThe public notice: %(text)s"
+        ) % {"by": by, "statement": statement, "text": text}
+        return [(gettext("Retracted: %(subject)s") % {"subject": subject}, body, [author])]
     return []
 
 
@@ -106,17 +122,35 @@ def send_check_digest(cards):
     """The weekly list of published cards due for a check, to every editor who wants emails;
     returns how many it went to."""
     lines = [
-        f"- {card.statement}\n  check-by date {card.check_by:%Y-%m-%d}; last checked "
-        f"{card.last_checked:%Y-%m-%d}\n  {desk_link(card)}"
+        gettext(
+            "- %(statement)s\n  check-by date %(check_by)s; last checked %(checked)s\n  %(link)s"
+        )
+        % {
+            "statement": card.statement,
+            "check_by": f"{card.check_by:%Y-%m-%d}",
+            "checked": f"{card.last_checked:%Y-%m-%d}",
+            "link": desk_link(card),
+        }
         for card in cards
     ]
-    noun = "card is" if len(cards) == 1 else "cards are"
+    count = len(cards)
     body = (
-        f"{len(cards)} published {noun} past the date by which an editor should confirm they "
-        "are still true. Readers now see when each was last checked. Open each card and "
-        "confirm it, or propose a revision:\n\n" + "\n".join(lines)
+        ngettext(
+            "%(count)s published card is past the date by which an editor should confirm they "
+            "are still true. Readers now see when each was last checked. Open each card and "
+            "confirm it, or propose a revision:",
+            "%(count)s published cards are past the date by which an editor should confirm they "
+            "are still true. Readers now see when each was last checked. Open each card and "
+            "confirm it, or propose a revision:",
+            count,
+        )
+        % {"count": count}
+        + "\n\n"
+        + "\n".join(lines)
     )
-    subject = f"Due for a check: {len(cards)} {'card' if len(cards) == 1 else 'cards'}"
+    subject = ngettext(
+        "Due for a check: %(count)s card", "Due for a check: %(count)s cards", count
+    ) % {"count": count}
     to = [user.email for user in editors(excluding=None) if DeskPreference.wants_email(user)]
     to = [address for address in to if address]
     if to:

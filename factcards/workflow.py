@@ -15,7 +15,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import AUTHORED_FIELDS, REVISED_FIELDS, Citation, Correction, FactCard, WorkflowError
 from .models.cards import WORKFLOW_FIELDS
@@ -28,28 +31,37 @@ DRAFT, IN_REVIEW, PUBLISHED, RETRACTED = FactCard.Status.values
 # What a step that asks for text calls it, how it explains it, and what it says when missing.
 ASKS = {
     "comment": (
-        "Comment for the author",
-        "Say what to fix. The author sees this.",
-        "Say why the card goes back: the author sees your comment.",
+        _("Comment for the author"),
+        _("Say what to fix. The author sees this."),
+        _("Say why the card goes back: the author sees your comment."),
     ),
     "note": (
-        "Public retraction notice",
-        "Readers see this on the card and in every embed.",
-        "Write the retraction notice readers will see.",
+        _("Public retraction notice"),
+        _("Readers see this on the card and in every embed."),
+        _("Write the retraction notice readers will see."),
     ),
 }
+
+
+def publish_at_help(zone):
+    """The publication time's help text, in the language active when it is shown."""
+    return gettext(
+        "The date and time it goes public (%(zone)s). Any edit or return before then cancels it."
+    ) % {"zone": zone}
+
+
 # Steps that ask for a date or a time instead: (label, help, message when missing or None).
 WHEN = {
     "next_check": (
-        "Check again by",
-        "Leave blank for the usual interval for this kind of card (none for some kinds).",
+        _("Check again by"),
+        _("Leave blank for the usual interval for this kind of card (none for some kinds)."),
         None,
     ),
     "publish_at": (
-        "Publish at",
-        f"The date and time it goes public ({settings.TIME_ZONE}). Any edit or return "
-        "before then cancels it.",
-        "Say when the card goes public: a date and a time.",
+        _("Publish at"),
+        # The time zone as it was at import, the sentence in the language of the moment.
+        lazy(publish_at_help, str)(settings.TIME_ZONE),
+        _("Say when the card goes public: a date and a time."),
     ),
 }
 # What a refused date or time is called (the admin asks again, keeping what was typed).
@@ -67,51 +79,53 @@ CHECK_AHEAD = datetime.timedelta(days=5 * 365)
 
 def author_or_editor(card, user):
     if not user.has_perm("factcards.change_factcard"):
-        return "You can't submit cards."
+        return gettext("You can't submit cards.")
     if card.created_by_id != user.pk and not FactCard.is_editor(user):
-        return "Only the card's author or an editor can submit it for review."
+        return gettext("Only the card's author or an editor can submit it for review.")
 
 
 def editor(card, user):
     if not FactCard.is_editor(user):
-        return "Only editors can do this."
+        return gettext("Only editors can do this.")
 
 
 def second_editor(card, user):
     """Four-eyes: an editor who neither created nor changed this version, superusers too."""
     if not FactCard.is_editor(user):
-        return "Only editors can publish cards."
+        return gettext("Only editors can publish cards.")
     if card.wrote(user):
-        return (
+        return gettext(
             "You created or edited this version, so another editor must publish it "
             "(four-eyes rule)."
         )
     if card.is_revision and card.revision_of.status != PUBLISHED:
-        return "The card this revision would replace is no longer published (it was retracted)."
+        return gettext(
+            "The card this revision would replace is no longer published (it was retracted)."
+        )
 
 
 def scheduler(card, user):
     """The publish rule (four-eyes), once: a card is approved for one time at a time."""
     if card.publish_at:
-        return (
-            f"Already approved to go public at {card.publish_at:%Y-%m-%d %H:%M} by "
-            f"{card.scheduled_by}: cancel that first to choose another time."
-        )
+        return gettext(
+            "Already approved to go public at %(time)s by %(who)s: cancel that first to "
+            "choose another time."
+        ) % {"time": f"{card.publish_at:%Y-%m-%d %H:%M}", "who": card.scheduled_by}
     return second_editor(card, user)
 
 
 def scheduled_editor(card, user):
     if not card.publish_at:
-        return "This card is not scheduled to go public."
+        return gettext("This card is not scheduled to go public.")
     return editor(card, user)
 
 
 def checker(card, user):
     """Four-eyes for a check too: nobody vouches for a version they created or changed."""
     if not FactCard.is_editor(user):
-        return "Only editors can confirm that a card is still true."
+        return gettext("Only editors can confirm that a card is still true.")
     if card.wrote(user):
-        return (
+        return gettext(
             "You created or edited this card, so another editor must confirm it is still "
             "true (four-eyes rule)."
         )
@@ -119,9 +133,9 @@ def checker(card, user):
 
 def reviser(card, user):
     if not user.has_perm("factcards.add_factcard"):
-        return "You can't propose revisions."
+        return gettext("You can't propose revisions.")
     if FactCard.objects.filter(revision_of=card).exists():
-        return "A revision of this card is already pending: edit that one."
+        return gettext("A revision of this card is already pending: edit that one.")
 
 
 # --- what a step does, once the card's row is locked and the checks passed ------------------
@@ -130,7 +144,10 @@ def reviser(card, user):
 def submit(card, by, text):
     missing = card.missing_values()
     if missing:
-        raise WorkflowError("Not ready for review: " + " ".join(missing.values()), code="not_ready")
+        raise WorkflowError(
+            gettext("Not ready for review: %(missing)s") % {"missing": " ".join(missing.values())},
+            code="not_ready",
+        )
     card.status = IN_REVIEW
     card.review_comment = ""
 
@@ -164,16 +181,18 @@ def next_check_by(card, today=None):
 def confirm(card, by, next_check):
     if next_check is not None:
         if not isinstance(next_check, datetime.date) or isinstance(next_check, datetime.datetime):
-            raise WorkflowError("Give the next check as a date.", code="bad_date")
+            raise WorkflowError(gettext("Give the next check as a date."), code="bad_date")
         today = timezone.localdate()
         if next_check <= today:
             raise WorkflowError(
-                "The next check must be after today: choose a later date, or leave it blank.",
+                gettext(
+                    "The next check must be after today: choose a later date, or leave it blank."
+                ),
                 code="check_in_past",
             )
         if next_check > today + CHECK_AHEAD:
             raise WorkflowError(
-                "The next check can be at most five years ahead: choose an earlier date.",
+                gettext("The next check can be at most five years ahead: choose an earlier date."),
                 code="check_too_far",
             )
     card.checked_by = by
@@ -189,12 +208,14 @@ def schedule(card, by, publish_at):
     now = timezone.now()
     if publish_at <= now:
         raise WorkflowError(
-            "That time has passed: choose a time still to come, or publish the card now.",
+            gettext("That time has passed: choose a time still to come, or publish the card now."),
             code="publish_at_past",
         )
     if publish_at > now + SCHEDULE_AHEAD:
         raise WorkflowError(
-            "That is more than a year ahead: publications can be scheduled up to a year out.",
+            gettext(
+                "That is more than a year ahead: publications can be scheduled up to a year out."
+            ),
             code="publish_at_too_far",
         )
     problems = card.publication_errors()
@@ -245,11 +266,14 @@ def apply_revision(revision, by):
     card = FactCard.objects.select_for_update(of=("self",)).get(pk=revision.revision_of_id)
     if card.status != PUBLISHED:
         raise WorkflowError(
-            "The card this revision would replace is no longer published (it was retracted).",
+            gettext(
+                "The card this revision would replace is no longer published (it was retracted)."
+            ),
             code="wrong_status",
         )
     note = revision.correction_note.strip()
-    substance = revision.substance_changes()
+    with translation.override(settings.LANGUAGE_CODE):  # kept on record in the site's language
+        substance = revision.substance_changes()
     for name in REVISED_FIELDS:
         setattr(card, name, getattr(revision, name))
     card.last_edited_by_id = revision.last_edited_by_id
@@ -294,7 +318,7 @@ def apply_revision(revision, by):
 @dataclass(frozen=True)
 class Step:
     name: str
-    label: str  # the button
+    label: str  # the button (lazily translated, as are done and verb)
     done: str  # "“…” was published."
     verb: str  # "Can't publish a card that is a draft."
     sources: tuple  # the statuses it starts from
@@ -302,12 +326,15 @@ class Step:
     asks: str | None  # None, a text ("comment", "note") or a time ("next_check", "publish_at")
     who: Callable  # (card, user) → why this user may not take it, or None
     apply: Callable  # (card, user, text or time) → the card to go to next, or None for this one
-    reason: str  # what the card's history says
+    reason: str  # what the card's history says (stored: not translated)
 
     def refusal(self, card, user):
         """Why this user can't take this step on this card now, or None."""
         if card.status not in self.sources:
-            return f"Can't {self.verb} a card that is {card.status_phrase}."
+            return gettext("Can't %(doing)s a card that is %(status)s.") % {
+                "doing": self.verb,
+                "status": card.status_phrase,
+            }
         return self.who(card, user)
 
 
@@ -315,36 +342,36 @@ STEPS = {
     step.name: step
     for step in [
         Step(
-            "submit", "Submit for review", "submitted for review", "submit for review",
+            "submit", _("Submit for review"), _("submitted for review"), _("submit for review"),
             (DRAFT,), IN_REVIEW, None, author_or_editor, submit, "Submitted for review",
         ),
         Step(
-            "return_to_draft", "Return to draft", "returned to draft", "return",
+            "return_to_draft", _("Return to draft"), _("returned to draft"), _("return"),
             (IN_REVIEW,), DRAFT, "comment", editor, return_to_draft, "Returned to draft",
         ),
         Step(
-            "publish", "Publish", "published", "publish",
+            "publish", _("Publish"), _("published"), _("publish"),
             (IN_REVIEW,), PUBLISHED, None, second_editor, publish, "Published",
         ),
         Step(
-            "retract", "Retract", "retracted", "retract",
+            "retract", _("Retract"), _("retracted"), _("retract"),
             (PUBLISHED,), RETRACTED, "note", editor, retract, "Retracted",
         ),
         Step(
-            "start_revision", "Propose a revision", "opened as a revision", "revise",
+            "start_revision", _("Propose a revision"), _("opened as a revision"), _("revise"),
             (PUBLISHED,), None, None, reviser, start_revision, "",
         ),
         Step(
-            "confirm", "Confirm still true", "confirmed as still true", "confirm",
+            "confirm", _("Confirm still true"), _("confirmed as still true"), _("confirm"),
             (PUBLISHED,), PUBLISHED, "next_check", checker, confirm, "Confirmed still true",
         ),
         Step(
-            "schedule", "Schedule publication", "scheduled", "schedule",
+            "schedule", _("Schedule publication"), _("scheduled"), _("schedule"),
             (IN_REVIEW,), IN_REVIEW, "publish_at", scheduler, schedule, "Scheduled to publish",
         ),
         Step(
-            "cancel_schedule", "Cancel scheduled publication", "taken off the schedule",
-            "unschedule", (IN_REVIEW,), IN_REVIEW, None, scheduled_editor, cancel_schedule,
+            "cancel_schedule", _("Cancel scheduled publication"), _("taken off the schedule"),
+            _("unschedule"), (IN_REVIEW,), IN_REVIEW, None, scheduled_editor, cancel_schedule,
             "Scheduled publication cancelled",
         ),
     ]
@@ -393,8 +420,10 @@ def take(card, name, user, text="", when=None):
         stored = FactCard.objects.get(pk=card.pk)
         if any(getattr(stored, f) != getattr(card, f) for f in AUTHORED_FIELDS + WORKFLOW_FIELDS):
             raise WorkflowError(
-                "Save your changes to the card first, then take the step: a workflow step "
-                "never carries an edit.",
+                gettext(
+                    "Save your changes to the card first, then take the step: a workflow step "
+                    "never carries an edit."
+                ),
                 code="unsaved_changes",
             )
         problem = step.refusal(stored, user)

@@ -10,7 +10,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy
+
 STATEMENT_LENGTH = 280
+
+
+KIND_LABELS = {
+    "figure": gettext_lazy("figure"),
+    "date": gettext_lazy("date or period"),
+    "quote": gettext_lazy("quote"),
+    "document": gettext_lazy("document"),
+}
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,11 @@ class Candidate:
     @property
     def key(self):
         return f"{self.kind}:{self.start}:{self.end}"
+
+    @property
+    def kind_label(self):
+        """The kind as the desk names it, in the desk's language."""
+        return KIND_LABELS[self.kind]
 
     @property
     def hedge(self):

@@ -15,6 +15,8 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ..models import (
     Citation,
@@ -39,43 +41,52 @@ MAX_TEXT = 100_000
 
 class IntakeForm(forms.Form):
     url = WebURLFormField(
-        label="Link",
+        label=_("Link"),
         required=False,
         max_length=500,
-        help_text="The worker fetches the page, keeps a copy and extracts its text.",
+        help_text=_("The worker fetches the page, keeps a copy and extracts its text."),
     )
     page = forms.FileField(
-        label="Or an HTML file",
+        label=_("Or an HTML file"),
         required=False,
-        help_text="A page saved from your browser (File › Save page as…).",
+        help_text=_("A page saved from your browser (File › Save page as…)."),
     )
     text = forms.CharField(
-        label="Or the text",
+        label=_("Or the text"),
         required=False,
         strip=False,
         max_length=MAX_TEXT,
         error_messages={
-            "max_length": f"This text is longer than {MAX_TEXT:,} characters: paste the "
-            "article alone, or split a long document into parts."
+            "max_length": format_lazy(
+                _(
+                    "This text is longer than {limit} characters: paste the article alone, or "
+                    "split a long document into parts."
+                ),
+                limit=f"{MAX_TEXT:,}",
+            )
         },
         widget=forms.Textarea(attrs={"rows": 8}),
-        help_text="Pasted as published. For a file or a text, give below what the page states.",
+        help_text=_("Pasted as published. For a file or a text, give below what the page states."),
     )
-    title = forms.CharField(max_length=300, required=False, label="Headline")
-    outlet = forms.CharField(max_length=200, required=False)
-    byline = forms.CharField(max_length=200, required=False)
-    published_on = forms.DateField(required=False, label="Published on")
-    source_url = WebURLFormField(label="Link of the file or text", required=False, max_length=500)
+    title = forms.CharField(max_length=300, required=False, label=_("Headline"))
+    outlet = forms.CharField(max_length=200, required=False, label=_("Outlet"))
+    byline = forms.CharField(max_length=200, required=False, label=_("Byline"))
+    published_on = forms.DateField(required=False, label=_("Published on"))
+    source_url = WebURLFormField(
+        label=_("Link of the file or text"), required=False, max_length=500
+    )
 
     def fieldsets(self):
         """(title, help, fields) of the form's two parts, for the template."""
         stated = ("title", "outlet", "byline", "published_on", "source_url")
         return [
-            ("The source", "", [self[name] for name in ("url", "page", "text")]),
+            (_("The source"), "", [self[name] for name in ("url", "page", "text")]),
             (
-                "For a file or a text: what the page states",
-                "Leave blank what it does not state; for a file, blanks are filled from the page "
-                "itself.",
+                _("For a file or a text: what the page states"),
+                _(
+                    "Leave blank what it does not state; for a file, blanks are filled from the "
+                    "page itself."
+                ),
                 [self[name] for name in stated],
             ),
         ]
@@ -84,7 +95,8 @@ class IntakeForm(forms.Form):
         page = self.cleaned_data.get("page")
         if page and page.size > MAX_UPLOAD:
             raise ValidationError(
-                f"This file is {page.size:,} bytes; pages up to {MAX_UPLOAD:,} bytes are read.",
+                _("This file is %(size)s bytes; pages up to %(limit)s bytes are read.")
+                % {"size": f"{page.size:,}", "limit": f"{MAX_UPLOAD:,}"},
                 code="too_big",
             )
         return page
@@ -95,16 +107,16 @@ class IntakeForm(forms.Form):
         given = [name for name in ("url", "page", "text") if self.given(name)]
         if len(given) != 1:
             raise ValidationError(
-                "Give one of the three: a link, an HTML file, or the text.", code="one_of"
+                _("Give one of the three: a link, an HTML file, or the text."), code="one_of"
             )
         if given == ["text"] and not self.data.get("title", "").strip():
-            self.add_error("title", "A pasted text needs its headline.")
+            self.add_error("title", _("A pasted text needs its headline."))
         url = cleaned.get("url") or cleaned.get("source_url")
         existing = url and work.same_link(url)
         if existing:
             link = reverse("admin:factcards_source_change", args=[existing.pk])
             raise ValidationError(
-                "This link is already a source: “%(source)s” (%(link)s). Cite that one.",
+                _("This link is already a source: “%(source)s” (%(link)s). Cite that one."),
                 params={"source": existing, "link": link},
                 code="duplicate",
             )
@@ -155,11 +167,15 @@ def add_source(model_admin, request):
                 )
                 source.save(by=request.user)
                 work.source_added(source)
-            messages.success(request, f"Source added: “{source}”. Its candidate facts are below.")
+            messages.success(
+                request,
+                _("Source added: “%(source)s”. Its candidate facts are below.")
+                % {"source": source},
+            )
             return HttpResponseRedirect(candidates_url(source))
     context = {
         **model_admin.admin_site.each_context(request),
-        "title": "Add a source",
+        "title": _("Add a source"),
         "form": form,
         "opts": Source._meta,
         "recent": Intake.objects.filter(created_by=request.user)[:5],
@@ -175,7 +191,7 @@ def intake_status(model_admin, request, pk):
         return HttpResponseRedirect(candidates_url(intake.source))
     context = {
         **model_admin.admin_site.each_context(request),
-        "title": "Taking in a link",
+        "title": _("Taking in a link"),
         "intake": intake,
         "opts": Source._meta,
     }
@@ -245,7 +261,7 @@ def source_candidates(model_admin, request, pk):
     paragraphs, rows, used = read_source(source)
     context = {
         **model_admin.admin_site.each_context(request),
-        "title": f"Candidate facts in “{source.title or source}”",
+        "title": _("Candidate facts in “%(source)s”") % {"source": source.title or source},
         "source": source,
         "paragraphs": paragraphs,
         "rows": rows,
@@ -263,8 +279,10 @@ def draft_from(source, key, user):
     candidate = next((c for c in found if c.key == key), None)
     if candidate is None:
         raise ValidationError(
-            "This candidate is no longer in the source's text (the text changed): reload the "
-            "page and click again.",
+            _(
+                "This candidate is no longer in the source's text (the text changed): reload "
+                "the page and click again."
+            ),
             code="candidate_gone",
         )
     excerpt = source.full_text[candidate.sentence_start : candidate.sentence_end].strip()
@@ -306,11 +324,14 @@ def make_draft(model_admin, request, pk):
     if made:
         messages.success(
             request,
-            "A draft card was made from the candidate, citing its sentence. Check each field, "
-            "write the statement as a reader should read it, then submit it for review.",
+            _(
+                "A draft card was made from the candidate, citing its sentence. Check each "
+                "field, write the statement as a reader should read it, then submit it for "
+                "review."
+            ),
         )
     else:
-        messages.info(request, "You already made a draft of this candidate: here it is.")
+        messages.info(request, _("You already made a draft of this candidate: here it is."))
     return HttpResponseRedirect(reverse("admin:factcards_factcard_change", args=[card.pk]))
 
 
@@ -353,7 +374,7 @@ def act_on_difference(model_admin, request, pk):
     back = reverse("admin:index") + "#suggested-differences"
     action = request.POST.get("action", "cite")
     if action not in ("cite", "dismiss"):
-        messages.error(request, "Choose to cite the source on the card or to dismiss it.")
+        messages.error(request, _("Choose to cite the source on the card or to dismiss it."))
         return HttpResponseRedirect(back)
     try:
         if action == "dismiss":
@@ -361,14 +382,19 @@ def act_on_difference(model_admin, request, pk):
                 SuggestedDifference.dismiss(pk, request.user)
             except SuggestedDifference.DoesNotExist:
                 raise Http404("No such suggestion.") from None
-            messages.success(request, "Suggestion dismissed.")
+            messages.success(request, _("Suggestion dismissed."))
             return HttpResponseRedirect(back)
         card = cite_difference(pk, request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return HttpResponseRedirect(back)
-    where = "a revision of the published card" if card.is_revision else "the card"
-    messages.success(request, f"The source is cited on {where} as giving a different value.")
+    if card.is_revision:
+        done = _(
+            "The source is cited on a revision of the published card as giving a different value."
+        )
+    else:
+        done = _("The source is cited on the card as giving a different value.")
+    messages.success(request, done)
     return HttpResponseRedirect(reverse("admin:factcards_factcard_change", args=[card.pk]))
 
 
@@ -391,7 +417,7 @@ def broken_links_view(model_admin, request):
         raise PermissionDenied
     context = {
         **model_admin.admin_site.each_context(request),
-        "title": "Broken source links",
+        "title": _("Broken source links"),
         "broken": broken_links(),
         "opts": Source._meta,
     }

@@ -9,6 +9,7 @@ from datetime import date
 
 import lxml.html
 import trafilatura
+from django.utils.translation import gettext_lazy as _
 from htmldate import find_date
 
 
@@ -39,7 +40,7 @@ LANGUAGE_META = [
 
 
 MIN_WORDS = 15  # fewer is a menu or a teaser, not an article
-NO_TEXT = (
+NO_TEXT = _(
     "No article text was found on this page (it may be a front page, a login wall, or need "
     "scripts to show its text). Paste the article's text instead."
 )
@@ -77,7 +78,7 @@ def extract_text(text):
     text = re.sub(r"\n{3,}", "\n\n", (text or "").replace("\r\n", "\n").replace("\r", "\n"))
     text = "\n".join(line.rstrip() for line in text.strip().split("\n"))
     if not text:
-        raise ValueError("The text is empty: paste the article's text.")
+        raise ValueError(_("The text is empty: paste the article's text."))
     return Extracted(text=text)
 
 

@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .fields import link_key
 from .locking import LOCKED
@@ -25,37 +27,45 @@ class ArticleUse(models.Model):
     """One article (a page on a newsroom's site) that shows or cites one card."""
 
     class How(models.TextChoices):
-        EMBED = "embed", "Seen embedding the card"
-        CMS = "cms", "Registered by a CMS"
-        EDITOR = "editor", "Added by hand"
+        EMBED = "embed", _("Seen embedding the card")
+        CMS = "cms", _("Registered by a CMS")
+        EDITOR = "editor", _("Added by hand")
 
     card = models.ForeignKey(
         "factcards.FactCard",
+        verbose_name=_("card"),
         on_delete=models.CASCADE,
         related_name="article_uses",
         limit_choices_to=on_record_cards,
     )
     url = models.URLField(
-        "article",
+        _("article"),
         max_length=2000,
-        help_text="The article's address (http or https). Tracking parameters and the part "
-        "after # are dropped.",
+        help_text=_(
+            "The article's address (http or https). Tracking parameters and the part "
+            "after # are dropped."
+        ),
     )
     key = models.CharField(max_length=64, editable=False)  # the article, as link_key names it
     how = models.CharField(
-        "learnt from", max_length=6, choices=How, default=How.EDITOR, editable=False
+        _("learnt from"), max_length=6, choices=How, default=How.EDITOR, editable=False
     )
-    first_seen = models.DateTimeField(null=True, blank=True, editable=False)
-    last_seen = models.DateTimeField(null=True, blank=True, editable=False)
+    first_seen = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("first seen")
+    )
+    last_seen = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("last seen")
+    )
     views = models.PositiveBigIntegerField(
-        "views (approx.)",
+        _("views (approx.)"),
         default=0,
         editable=False,
-        help_text="Embeds shown, counted in the cache and added up every few minutes.",
+        help_text=_("Embeds shown, counted in the cache and added up every few minutes."),
     )
-    added_at = models.DateTimeField(auto_now_add=True)
+    added_at = models.DateTimeField(auto_now_add=True, verbose_name=_("added at"))
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -64,6 +74,7 @@ class ArticleUse(models.Model):
     )
     cms = models.ForeignKey(
         "factcards.CmsClient",
+        verbose_name=_("cms"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -72,8 +83,8 @@ class ArticleUse(models.Model):
     )
 
     class Meta:
-        verbose_name = "article using a card"
-        verbose_name_plural = "articles using cards"
+        verbose_name = _("article using a card")
+        verbose_name_plural = _("articles using cards")
         ordering = ["-last_seen", "-added_at"]
         constraints = [
             models.UniqueConstraint(fields=["card", "key"], name="one_use_per_card_and_article")
@@ -105,7 +116,8 @@ class ArticleUse(models.Model):
                 .exists()
             ):
                 raise ValidationError(
-                    {"url": "This article is already listed for this card."}, code="duplicate"
+                    {"url": gettext("This article is already listed for this card.")},
+                    code="duplicate",
                 )
 
 
@@ -113,25 +125,35 @@ class ArticleCheck(models.Model):
     """A correction or retraction asks that each article using the card be looked at."""
 
     correction = models.ForeignKey(
-        "factcards.Correction", on_delete=models.CASCADE, related_name="article_checks"
+        "factcards.Correction",
+        on_delete=models.CASCADE,
+        related_name="article_checks",
+        verbose_name=_("correction"),
     )
-    use = models.ForeignKey(ArticleUse, on_delete=models.CASCADE, related_name="checks")
+    use = models.ForeignKey(
+        ArticleUse, on_delete=models.CASCADE, related_name="checks", verbose_name=_("use")
+    )
     updated = models.BooleanField(
-        default=False, help_text="Tick once the article has been looked at and, if need be, fixed."
+        verbose_name=_("updated"),
+        default=False,
+        help_text=_("Tick once the article has been looked at and, if need be, fixed."),
     )
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("checked by"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
         editable=False,
     )
-    checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    checked_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("checked at")
+    )
 
     class Meta:
-        verbose_name = "article to check"
-        verbose_name_plural = "articles to check"
+        verbose_name = _("article to check")
+        verbose_name_plural = _("articles to check")
         ordering = ["updated", "-correction__created_at", "use__url"]
         constraints = [
             models.UniqueConstraint(fields=["correction", "use"], name="one_check_per_article")
@@ -150,15 +172,23 @@ def hash_token(token):
 class CmsClient(models.Model):
     """A newsroom CMS allowed to register articles: it authenticates with its own token."""
 
-    name = models.CharField(max_length=100, unique=True, help_text="e.g. “WordPress, main site”.")
+    name = models.CharField(
+        verbose_name=_("name"),
+        max_length=100,
+        unique=True,
+        help_text=_("e.g. “WordPress, main site”."),
+    )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    token_start = models.CharField("token starts with", max_length=8, editable=False)
-    active = models.BooleanField(default=True, help_text="Untick to refuse its token.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, editable=False)
+    token_start = models.CharField(_("token starts with"), max_length=8, editable=False)
+    active = models.BooleanField(
+        default=True, help_text=_("Untick to refuse its token."), verbose_name=_("active")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    last_used_at = models.DateTimeField(null=True, editable=False, verbose_name=_("last used at"))
 
     class Meta:
-        verbose_name = "CMS client"
+        verbose_name = _("CMS client")
+        verbose_name_plural = _("CMS clients")
         ordering = ["name"]
 
     def __str__(self):
@@ -182,35 +212,47 @@ class WebhookDelivery(models.Model):
     """One event sent to the newsroom's CMS: the exact body, and whether it got there."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Being delivered"
-        DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Failed for good"
+        PENDING = "pending", _("Being delivered")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed for good")
 
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    event = models.CharField(max_length=40)
+    event = models.CharField(max_length=40, verbose_name=_("event"))
     card = models.ForeignKey(
-        "factcards.FactCard", on_delete=models.CASCADE, related_name="webhook_deliveries"
+        "factcards.FactCard",
+        on_delete=models.CASCADE,
+        related_name="webhook_deliveries",
+        verbose_name=_("card"),
     )
-    url = models.URLField(max_length=2000)
-    body = models.TextField(help_text="The JSON sent, byte for byte (what the signature covers).")
-    status = models.CharField(max_length=9, choices=Status, default=Status.PENDING)
-    created_at = models.DateTimeField(auto_now_add=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    url = models.URLField(max_length=2000, verbose_name=_("url"))
+    body = models.TextField(
+        help_text=_("The JSON sent, byte for byte (what the signature covers).")
+    )
+    status = models.CharField(
+        max_length=9, choices=Status, default=Status.PENDING, verbose_name=_("status")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    delivered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("delivered at"))
     # Each attempt is claimed here before it is sent, so a copy of its task (a retry and the
     # sweep's, both late) finds it taken and sends nothing.
     attempt = models.PositiveSmallIntegerField(
-        default=0, help_text="The number of the latest attempt begun (0: none yet)."
+        verbose_name=_("attempt"),
+        default=0,
+        help_text=_("The number of the latest attempt begun (0: none yet)."),
     )
     attempted_at = models.DateTimeField(
+        verbose_name=_("attempted at"),
         null=True,
         blank=True,
-        help_text="When the latest attempt began, or was asked for: a delivery still pending "
-        "long after this is sent again by the worker's sweep.",
+        help_text=_(
+            "When the latest attempt began, or was asked for: a delivery still pending "
+            "long after this is sent again by the worker's sweep."
+        ),
     )
 
     class Meta:
-        verbose_name = "webhook delivery"
-        verbose_name_plural = "webhook deliveries"
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at"]
 
     def __str__(self):
@@ -218,15 +260,23 @@ class WebhookDelivery(models.Model):
 
 
 class WebhookAttempt(models.Model):
-    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempts")
-    number = models.PositiveSmallIntegerField()
-    at = models.DateTimeField(auto_now_add=True)
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    duration_ms = models.PositiveIntegerField(default=0)
+    delivery = models.ForeignKey(
+        WebhookDelivery,
+        on_delete=models.CASCADE,
+        related_name="attempts",
+        verbose_name=_("delivery"),
+    )
+    number = models.PositiveSmallIntegerField(verbose_name=_("number"))
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("at"))
+    status_code = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("status code")
+    )
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    duration_ms = models.PositiveIntegerField(default=0, verbose_name=_("duration ms"))
 
     class Meta:
-        verbose_name = "delivery attempt"
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
         ordering = ["delivery", "number"]
 
     def __str__(self):

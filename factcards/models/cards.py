@@ -19,6 +19,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -149,8 +150,10 @@ class FactCardQuerySet(GuardedQuerySet):
     def delete(self):
         if self.filter(status__in=LOCKED).exists():
             raise WorkflowError(
-                "Published and retracted cards can't be deleted: articles may embed them. "
-                "Retract them instead.",
+                gettext(
+                    "Published and retracted cards can't be deleted: articles may embed them. "
+                    "Retract them instead."
+                ),
                 code="delete_published",
             )
         return super().delete()
@@ -166,8 +169,10 @@ class FactCardQuerySet(GuardedQuerySet):
             if self.filter(status__in=LOCKED).exists():
                 raise locked_error()
             raise WorkflowError(
-                "Cards change one at a time, each change naming its author "
-                "(card.save(by=user)) and workflow steps through the card's own methods.",
+                gettext(
+                    "Cards change one at a time, each change naming its author "
+                    "(card.save(by=user)) and workflow steps through the card's own methods."
+                ),
                 code="bulk_update",
             )
         return super().update(**kwargs)
@@ -201,91 +206,150 @@ class FactCard(models.Model):
         YEAR = "year", _("Year")
 
     slug = models.SlugField(
+        verbose_name=_("slug"),
         max_length=80,
         unique=True,
         null=True,
         blank=True,
         error_messages={
-            "unique": "A card with this slug already exists. Slugs live in embed codes "
-            "forever, so choose another one."
+            "unique": _(
+                "A card with this slug already exists. Slugs live in embed codes "
+                "forever, so choose another one."
+            )
         },
-        help_text="Part of the card's address and of every embed code. It can't change once "
-        "the card is published. Leave it blank for a short one made from the statement.",
+        help_text=_(
+            "Part of the card's address and of every embed code. It can't change once "
+            "the card is published. Leave it blank for a short one made from the statement."
+        ),
     )
     statement = models.CharField(
-        max_length=280, help_text="The fact in one sentence, as a reader should see it."
+        verbose_name=_("statement"),
+        max_length=280,
+        help_text=_("The fact in one sentence, as a reader should see it."),
     )
-    kind = models.CharField(max_length=12, choices=Kind, default=Kind.FIGURE)
+    kind = models.CharField(
+        max_length=12, choices=Kind, default=Kind.FIGURE, verbose_name=_("kind")
+    )
     value = models.DecimalField(
-        max_digits=20, decimal_places=4, null=True, blank=True, help_text="Figures: the number."
+        verbose_name=_("value"),
+        max_digits=20,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("Figures: the number."),
     )
     unit = models.CharField(
-        max_length=80, blank=True, help_text="Figures: what is counted, e.g. military personnel."
+        verbose_name=_("unit"),
+        max_length=80,
+        blank=True,
+        help_text=_("Figures: what is counted, e.g. military personnel."),
     )
     qualifier = models.CharField(
+        verbose_name=_("qualifier"),
         max_length=12,
         choices=Qualifier,
         blank=True,
-        help_text="Figures: how the source hedges the number.",
+        help_text=_("Figures: how the source hedges the number."),
     )
     value_date = models.DateField(
-        "date", null=True, blank=True, help_text="Dates and events (and optionally documents)."
+        _("date"),
+        null=True,
+        blank=True,
+        help_text=_("Dates and events (and optionally documents)."),
     )
     value_date_end = models.DateField(
-        "until", null=True, blank=True, help_text="For a period: its last date."
+        _("until"), null=True, blank=True, help_text=_("For a period: its last date.")
     )
     date_precision = models.CharField(
+        verbose_name=_("date precision"),
         max_length=5,
         choices=Precision,
         blank=True,
-        help_text="How much of the date is known. Month: use the 1st; year: use January 1st.",
+        help_text=_("How much of the date is known. Month: use the 1st; year: use January 1st."),
     )
-    speaker = models.CharField(max_length=200, blank=True, help_text="Quotes: who said it.")
-    quotation = models.TextField(blank=True, help_text="Quotes: the words, verbatim.")
+    speaker = models.CharField(
+        max_length=200, blank=True, help_text=_("Quotes: who said it."), verbose_name=_("speaker")
+    )
+    quotation = models.TextField(
+        blank=True, help_text=_("Quotes: the words, verbatim."), verbose_name=_("quotation")
+    )
     document_title = models.CharField(
-        max_length=300, blank=True, help_text="Documents: the document's name."
+        verbose_name=_("document title"),
+        max_length=300,
+        blank=True,
+        help_text=_("Documents: the document's name."),
     )
     value_note = models.TextField(
-        "why this value",
+        _("why this value"),
         blank=True,
-        help_text="Where sources disagree: why the card gives the value it gives.",
+        help_text=_("Where sources disagree: why the card gives the value it gives."),
     )
-    context = models.TextField(blank=True, help_text="A few sentences a reader needs around it.")
-    as_of = models.DateField(null=True, blank=True, help_text="When the fact was true.")
+    context = models.TextField(
+        blank=True,
+        help_text=_("A few sentences a reader needs around it."),
+        verbose_name=_("context"),
+    )
+    as_of = models.DateField(
+        null=True, blank=True, help_text=_("When the fact was true."), verbose_name=_("as of")
+    )
     check_by = models.DateField(
-        "check again by",
+        _("check again by"),
         null=True,
         blank=True,
-        help_text="When an editor should confirm it is still true; readers then see when it "
-        "was last checked. Blank: figures get one when published (see the README), other "
-        "kinds none.",
+        help_text=_(
+            "When an editor should confirm it is still true; readers then see when it "
+            "was last checked. Blank: figures get one when published (see the README), other "
+            "kinds none."
+        ),
     )
-    topics = models.ManyToManyField(Topic, blank=True, related_name="cards")
-    places = models.ManyToManyField(Place, blank=True, related_name="cards")
+    topics = models.ManyToManyField(
+        Topic, blank=True, related_name="cards", verbose_name=_("topics")
+    )
+    places = models.ManyToManyField(
+        Place, blank=True, related_name="cards", verbose_name=_("places")
+    )
 
-    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT, editable=False)
+    status = models.CharField(
+        max_length=10,
+        choices=Status,
+        default=Status.DRAFT,
+        editable=False,
+        verbose_name=_("status"),
+    )
     revision_of = models.OneToOneField(
         "self",
+        verbose_name=_("revision of"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="pending_revision",
         editable=False,
-        help_text="The published card this pending revision would replace once approved.",
+        help_text=_("The published card this pending revision would replace once approved."),
     )
     correction_note = models.TextField(
+        verbose_name=_("correction note"),
         blank=True,
-        help_text="Revisions only: the public correction readers will see. Required when the "
-        "revision changes the statement or the value.",
+        help_text=_(
+            "Revisions only: the public correction readers will see. Required when the "
+            "revision changes the statement or the value."
+        ),
     )
     review_comment = models.TextField(
-        blank=True, editable=False, help_text="The editor's comment when returning the card."
+        verbose_name=_("review comment"),
+        blank=True,
+        editable=False,
+        help_text=_("The editor's comment when returning the card."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("created by"),
     )
     last_edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("last edited by"),
         on_delete=models.PROTECT,
         null=True,
         related_name="+",
@@ -293,50 +357,55 @@ class FactCard(models.Model):
     )
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
         on_delete=models.PROTECT,
         null=True,
         related_name="+",
         editable=False,
     )
-    published_at = models.DateTimeField(null=True, editable=False)
-    revised_at = models.DateTimeField(null=True, editable=False)
+    published_at = models.DateTimeField(null=True, editable=False, verbose_name=_("published at"))
+    revised_at = models.DateTimeField(null=True, editable=False, verbose_name=_("revised at"))
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("checked by"),
         on_delete=models.PROTECT,
         null=True,
         related_name="+",
         editable=False,
-        help_text="The editor who last confirmed the published card is still true.",
+        help_text=_("The editor who last confirmed the published card is still true."),
     )
-    checked_at = models.DateTimeField(null=True, editable=False)
+    checked_at = models.DateTimeField(null=True, editable=False, verbose_name=_("checked at"))
     publish_at = models.DateTimeField(
-        "scheduled for",
+        _("scheduled for"),
         null=True,
         editable=False,
-        help_text="Approved to go public at this time; any edit or return cancels it.",
+        help_text=_("Approved to go public at this time; any edit or return cancels it."),
     )
     scheduled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("scheduled by"),
         on_delete=models.PROTECT,
         null=True,
         related_name="+",
         editable=False,
-        help_text="The editor who approved the scheduled publication (and publishes it).",
+        help_text=_("The editor who approved the scheduled publication (and publishes it)."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     search_text = models.TextField(
         blank=True,
         editable=False,
-        help_text="What search reads: the statement, value, context and every excerpt.",
+        help_text=_("What search reads: the statement, value, context and every excerpt."),
     )
     editors = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         related_name="+",
         blank=True,
         editable=False,
-        help_text="Everyone who wrote this version (its creator included): four-eyes bars "
-        "each of them from publishing it.",
+        help_text=_(
+            "Everyone who wrote this version (its creator included): four-eyes bars "
+            "each of them from publishing it."
+        ),
     )
     # Optimistic locking: every write bumps it, and a write from a stale copy is refused.
     version = models.PositiveIntegerField(default=1)
@@ -347,7 +416,8 @@ class FactCard(models.Model):
     objects = FactCardQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "fact card"
+        verbose_name = _("fact card")
+        verbose_name_plural = _("fact cards")
         ordering = ["-published_at", "-created_at"]
         permissions = [("publish_factcard", "Can publish, return, correct and retract cards")]
         indexes = [models.Index(fields=["status", "-published_at"])]
@@ -355,19 +425,21 @@ class FactCard(models.Model):
             models.CheckConstraint(
                 condition=Q(revision_of__isnull=False) | (Q(slug__isnull=False) & ~Q(slug="")),
                 name="card_has_slug",
-                violation_error_message="Give the card a slug: it becomes the card's address.",
+                violation_error_message=_("Give the card a slug: it becomes the card's address."),
             ),
             models.CheckConstraint(
                 condition=~Q(statement=""),
                 name="card_has_statement",
-                violation_error_message="Write the fact in one sentence.",
+                violation_error_message=_("Write the fact in one sentence."),
             ),
             # Readers type addresses in any case, and an import must know the card is here.
             models.UniqueConstraint(
                 Lower("slug"),
                 name="card_slug_unique_whatever_its_case",
-                violation_error_message="Another card has this slug in other capitals: a slug "
-                "is the same whatever its case, so choose another one.",
+                violation_error_message=_(
+                    "Another card has this slug in other capitals: a slug "
+                    "is the same whatever its case, so choose another one."
+                ),
             ),
         ]
 
@@ -401,7 +473,7 @@ class FactCard(models.Model):
     def _refuse_skipping_review(self):
         if self.status != self.Status.DRAFT or self.published_by_id or self.published_at:
             raise WorkflowError(
-                "A new card starts as a draft: it reaches the public only through review.",
+                gettext("A new card starts as a draft: it reaches the public only through review."),
                 code="new_card_not_draft",
             )
 
@@ -423,8 +495,10 @@ class FactCard(models.Model):
                     name for name in WORKFLOW_FIELDS if getattr(stored, name) != getattr(self, name)
                 ]:
                     raise WorkflowError(
-                        "A card's status and credits change only through the workflow's "
-                        "steps (submit, publish, return, retract).",
+                        gettext(
+                            "A card's status and credits change only through the workflow's "
+                            "steps (submit, publish, return, retract)."
+                        ),
                         code="workflow_fields",
                     )
                 # Even a save that changes nothing is someone's, and must be theirs to make.
@@ -436,8 +510,10 @@ class FactCard(models.Model):
                         reason = "Edited: the scheduled publication is cancelled"
             elif step != "apply_revision" and set(changed) - SET_BY_STEPS.get(step, set()):
                 raise WorkflowError(
-                    "Save your changes to the card first, then take the step: a workflow "
-                    "step never carries an edit.",
+                    gettext(
+                        "Save your changes to the card first, then take the step: a workflow "
+                        "step never carries an edit."
+                    ),
                     code="unsaved_changes",
                 )
             self.version = stored.version
@@ -488,21 +564,25 @@ class FactCard(models.Model):
             raise no_author_error()
         if self.status in LOCKED:
             raise WorkflowError(
-                "You can no longer edit this card: it is %(status)s, and a published card "
-                "never changes in place. Propose a revision. Nothing was saved.",
+                gettext(
+                    "You can no longer edit this card: it is %(status)s, and a published card "
+                    "never changes in place. Propose a revision. Nothing was saved."
+                ),
                 code="published_locked",
                 params={"status": self.status_phrase},
             )
         if not self.editable_by(author):
             raise WorkflowError(
-                "You can no longer edit this card: it is %(status)s, and only %(who)s can "
-                "change it now. Nothing was saved.",
+                gettext(
+                    "You can no longer edit this card: it is %(status)s, and only %(who)s can "
+                    "change it now. Nothing was saved."
+                ),
                 code="not_editable",
                 params={
                     "status": self.status_phrase,
-                    "who": "its author and editors"
+                    "who": gettext("its author and editors")
                     if self.status == self.Status.DRAFT
-                    else "editors",
+                    else gettext("editors"),
                 },
             )
 
@@ -518,8 +598,10 @@ class FactCard(models.Model):
             and stored["status"] != self.status
         ):
             return EditConflict(
-                "Can't %(doing)s this card: it is %(status)s now (someone took a step on it "
-                "after you opened it). Nothing was done.",
+                gettext(
+                    "Can't %(doing)s this card: it is %(status)s now (someone took a step on it "
+                    "after you opened it). Nothing was done."
+                ),
                 code="conflict",
                 params={"doing": doing, "status": now},
             )
@@ -528,12 +610,12 @@ class FactCard(models.Model):
         if doing == "change" and stored["status"] in LOCKED:
             if stored["slug"] != self.slug:
                 return WorkflowError(
-                    "A published card's slug never changes: it lives in every embed code.",
+                    gettext("A published card's slug never changes: it lives in every embed code."),
                     code="published_locked",
                 )
             return locked_error()
         return WorkflowError(
-            "Can't %(doing)s a card that is %(status)s.",
+            gettext("Can't %(doing)s a card that is %(status)s."),
             code="wrong_status",
             params={"doing": doing, "status": now},
         )
@@ -541,7 +623,9 @@ class FactCard(models.Model):
     def delete(self, *args, **kwargs):
         if FactCard.objects.filter(pk=self.pk, status__in=LOCKED).exists():
             raise WorkflowError(
-                "A published card can't be deleted: articles may embed it. Retract it instead.",
+                gettext(
+                    "A published card can't be deleted: articles may embed it. Retract it instead."
+                ),
                 code="delete_published",
             )
         return super().delete(*args, **kwargs)
@@ -624,16 +708,16 @@ class FactCard(models.Model):
         """What the kind asks for and the card lacks yet: a draft may be saved without it."""
         errors = {}
         if self.kind == self.Kind.FIGURE and self.value is None:
-            errors["value"] = "A figure needs its number."
+            errors["value"] = gettext("A figure needs its number.")
         if self.kind == self.Kind.DATE and not self.value_date:
-            errors["value_date"] = "A date or event needs its date."
+            errors["value_date"] = gettext("A date or event needs its date.")
         if self.kind == self.Kind.QUOTE:
             if not self.speaker.strip():
-                errors["speaker"] = "A quote needs its speaker."
+                errors["speaker"] = gettext("A quote needs its speaker.")
             if not self.quotation.strip():
-                errors["quotation"] = "A quote needs the quoted words."
+                errors["quotation"] = gettext("A quote needs the quoted words.")
         if self.kind == self.Kind.DOCUMENT and not self.document_title.strip():
-            errors["document_title"] = "A document card needs the document's name."
+            errors["document_title"] = gettext("A document card needs the document's name.")
         return errors
 
     def value_mistakes(self):
@@ -644,15 +728,17 @@ class FactCard(models.Model):
             if problem:
                 errors[field] = problem
         if self.value_date and not self.date_precision:
-            errors["date_precision"] = "Say how much of the date is known: day, month or year."
+            errors["date_precision"] = gettext(
+                "Say how much of the date is known: day, month or year."
+            )
         if self.value_date_end and self.value_date and self.value_date_end < self.value_date:
-            errors["value_date_end"] = "The end of a period can't come before its start."
+            errors["value_date_end"] = gettext("The end of a period can't come before its start.")
         return errors
 
     def clean(self):
         errors = self.value_mistakes()
         if self.statement and not self.statement.strip():
-            errors["statement"] = "Write the fact in one sentence."
+            errors["statement"] = gettext("Write the fact in one sentence.")
         if errors:
             raise ValidationError(errors)
 
@@ -717,17 +803,24 @@ class FactCard(models.Model):
             if c.relation == Citation.Relation.SUPPORTS and c.excerpt.strip()
         ]
         if not supporting:
-            problems.append("It needs at least one supporting citation with a verbatim excerpt.")
+            problems.append(
+                gettext("It needs at least one supporting citation with a verbatim excerpt.")
+            )
         if self.is_revision and not self.correction_note.strip() and self.substance_changes():
             problems.append(
-                "This revision changes the card's substance "
-                f"({', '.join(self.substance_changes())}): write the public correction note."
+                gettext(
+                    "This revision changes the card's substance "
+                    "(%(fields)s): write the public correction note."
+                )
+                % {"fields": ", ".join(self.substance_changes())}
             )
         if self.pk and any(c.kind == "retraction" for c in self.corrections.all()):
             # Only an import brings one to a card that is not retracted here.
             problems.append(
-                "This card carries a retraction notice (it came with an import): a retracted "
-                "claim is not published again. Write a new card for what holds now."
+                gettext(
+                    "This card carries a retraction notice (it came with an import): a retracted "
+                    "claim is not published again. Write a new card for what holds now."
+                )
             )
         return problems
 
@@ -756,23 +849,23 @@ class FactCard(models.Model):
             for name in REVISED_FIELDS
             if getattr(original, name) != getattr(self, name)
         ]
-        for label, attr in (("topics", "topics"), ("places", "places")):
+        for label, attr in ((gettext("topics"), "topics"), (gettext("places"), "places")):
             old = sorted(str(t) for t in getattr(original, attr).all())
             new = sorted(str(t) for t in getattr(self, attr).all())
             if old != new:
                 rows.append((label, ", ".join(old), ", ".join(new)))
         old = {c.fingerprint() for c in original.citations.all()}
         new = {c.fingerprint() for c in self.citations.all()}
-        rows += [("citation removed", text, "") for text in sorted(old - new)]
-        rows += [("citation added", "", text) for text in sorted(new - old)]
+        rows += [(gettext("citation removed"), text, "") for text in sorted(old - new)]
+        rows += [(gettext("citation added"), "", text) for text in sorted(new - old)]
         return rows
 
 
 STATUS_PHRASES = {
-    "draft": "a draft",
-    "in_review": "in review",
-    "published": "published",
-    "retracted": "retracted",
+    "draft": _("a draft"),
+    "in_review": _("in review"),
+    "published": _("published"),
+    "retracted": _("retracted"),
 }
 
 # Words that carry no meaning in an address.
@@ -799,15 +892,14 @@ def precision_problem(value, precision):
     if value is None:
         return None
     if precision == FactCard.Precision.MONTH and value.day != 1:
-        return (
-            f"With month precision the day is unknown: enter {value:%Y-%m}-01, or choose day "
-            "precision."
-        )
+        return gettext(
+            "With month precision the day is unknown: enter %(month)s-01, or choose day precision."
+        ) % {"month": format(value, "%Y-%m")}
     if precision == FactCard.Precision.YEAR and (value.month, value.day) != (1, 1):
-        return (
-            f"With year precision the month and day are unknown: enter {value.year}-01-01, or "
+        return gettext(
+            "With year precision the month and day are unknown: enter %(year)s-01-01, or "
             "choose a finer precision."
-        )
+        ) % {"year": value.year}
     return None
 
 
@@ -825,7 +917,9 @@ def record_tagging(sender, instance, action, reverse, pk_set, **kwargs):
         return
     if reverse:
         raise WorkflowError(
-            "Change a card's topics and places from the card, naming who makes the change.",
+            gettext(
+                "Change a card's topics and places from the card, naming who makes the change."
+            ),
             code="reverse_tagging",
         )
     if getattr(instance, "_applying_revision", False) or (action != "pre_clear" and not pk_set):
@@ -837,7 +931,9 @@ def record_tagging(sender, instance, action, reverse, pk_set, **kwargs):
 def keep_every_editor(sender, instance, action, **kwargs):
     """Who wrote a version is never erased: four-eyes depends on it."""
     if action in ("pre_remove", "pre_clear") and not getattr(instance, "_loading_fixture", False):
-        raise WorkflowError("The record of who wrote a card is never erased.", code="editors_kept")
+        raise WorkflowError(
+            gettext("The record of who wrote a card is never erased."), code="editors_kept"
+        )
 
 
 @receiver(pre_save)

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -16,11 +17,14 @@ class CitationQuerySet(models.QuerySet):
     def _refuse(self):
         if self.filter(card__status__in=LOCKED).exists():
             raise WorkflowError(
-                "The sources of a published card change only through a revision.",
+                gettext("The sources of a published card change only through a revision."),
                 code="published_locked",
             )
         raise WorkflowError(
-            "Citations change one at a time, naming who makes the change (citation.save(by=user)).",
+            gettext(
+                "Citations change one at a time, naming who makes the change "
+                "(citation.save(by=user))."
+            ),
             code="bulk_update",
         )
 
@@ -41,35 +45,52 @@ class Citation(models.Model):
         CONTEXT = "context", _("context")
 
     card = models.ForeignKey(
-        "factcards.FactCard", on_delete=models.CASCADE, related_name="citations"
+        "factcards.FactCard",
+        on_delete=models.CASCADE,
+        related_name="citations",
+        verbose_name=_("card"),
     )
     source = models.ForeignKey(
-        "factcards.Source", on_delete=models.PROTECT, related_name="citations"
+        "factcards.Source",
+        on_delete=models.PROTECT,
+        related_name="citations",
+        verbose_name=_("source"),
     )
     excerpt = models.TextField(
-        help_text="The passage, copied word for word from the source: no paraphrase."
+        verbose_name=_("excerpt"),
+        help_text=_("The passage, copied word for word from the source: no paraphrase."),
     )
     locator = models.CharField(
-        max_length=100, blank=True, help_text="Where in the source, e.g. paragraph 4."
+        verbose_name=_("locator"),
+        max_length=100,
+        blank=True,
+        help_text=_("Where in the source, e.g. paragraph 4."),
     )
-    relation = models.CharField(max_length=10, choices=Relation, default=Relation.SUPPORTS)
+    relation = models.CharField(
+        max_length=10, choices=Relation, default=Relation.SUPPORTS, verbose_name=_("relation")
+    )
     stated_value = models.CharField(
+        verbose_name=_("stated value"),
         max_length=200,
         blank=True,
-        help_text="When the source gives a different value: that value as the source gives "
-        "it, e.g. 120,000.",
+        help_text=_(
+            "When the source gives a different value: that value as the source gives "
+            "it, e.g. 120,000."
+        ),
     )
     position = models.PositiveSmallIntegerField(default=0)
     history = HistoricalRecords()
     objects = CitationQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("citation")
+        verbose_name_plural = _("citations")
         ordering = ["position", "pk"]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(excerpt=""),
                 name="citation_has_excerpt",
-                violation_error_message="Paste the verbatim excerpt that supports the card.",
+                violation_error_message=_("Paste the verbatim excerpt that supports the card."),
             )
         ]
 
@@ -85,7 +106,9 @@ class Citation(models.Model):
                 stored = Citation.objects.filter(pk=self.pk).values_list("card", flat=True)
                 if stored.first() not in (None, self.card_id):
                     raise WorkflowError(
-                        "A citation stays with its card: cite the source on the other card.",
+                        gettext(
+                            "A citation stays with its card: cite the source on the other card."
+                        ),
                         code="citation_moved",
                     )
             self.card._record_edit(author)
@@ -120,12 +143,12 @@ class Citation(models.Model):
     def clean(self):
         errors = {}
         if not self.excerpt.strip():
-            errors["excerpt"] = "Paste the verbatim excerpt that supports the card."
+            errors["excerpt"] = gettext("Paste the verbatim excerpt that supports the card.")
         elif self.source_id and self.source.full_text:
             problem = verbatim_problem(self.excerpt, self.source.full_text)
             if problem:
                 errors["excerpt"] = problem
         if self.relation == self.Relation.DIFFERS and not self.stated_value.strip():
-            errors["stated_value"] = "Say which value this source gives instead."
+            errors["stated_value"] = gettext("Say which value this source gives instead.")
         if errors:
             raise ValidationError(errors)

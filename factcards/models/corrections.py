@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from .locking import WorkflowError
 
-REWRITE_MESSAGE = (
+REWRITE_MESSAGE = _(
     "A public correction or retraction notice, once out, is never rewritten or removed: "
     "a further revision adds another."
 )
@@ -33,19 +33,36 @@ class Correction(models.Model):
         RETRACTION = "retraction", _("Retraction")
 
     card = models.ForeignKey(
-        "factcards.FactCard", on_delete=models.CASCADE, related_name="corrections"
+        "factcards.FactCard",
+        on_delete=models.CASCADE,
+        related_name="corrections",
+        verbose_name=_("card"),
     )
-    kind = models.CharField(max_length=10, choices=Kind, default=Kind.CORRECTION)
-    note = models.TextField(help_text="Public: readers see it on the card and in embeds.")
-    changed = models.CharField(max_length=300, blank=True, help_text="What the revision changed.")
-    created_at = models.DateTimeField(default=now_to_the_second)
+    kind = models.CharField(
+        max_length=10, choices=Kind, default=Kind.CORRECTION, verbose_name=_("kind")
+    )
+    note = models.TextField(
+        help_text=_("Public: readers see it on the card and in embeds."), verbose_name=_("note")
+    )
+    changed = models.CharField(
+        verbose_name=_("changed"),
+        max_length=300,
+        blank=True,
+        help_text=_("What the revision changed."),
+    )
+    created_at = models.DateTimeField(default=now_to_the_second, verbose_name=_("created at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     history = HistoricalRecords()
     objects = CorrectionQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
         ordering = ["-created_at"]
 
     def __str__(self):

@@ -5,11 +5,15 @@ import re
 from django import forms
 from django.core.validators import URLValidator
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 web_url = URLValidator(
     schemes=["http", "https"],
-    message="Enter a full web address that starts with http:// or https:// (other kinds of "
-    "link, such as javascript: or ftp:, are not allowed).",
+    message=_(
+        "Enter a full web address that starts with http:// or https:// (other kinds of "
+        "link, such as javascript: or ftp:, are not allowed)."
+    ),
 )
 
 
@@ -67,25 +71,25 @@ def verbatim_problem(excerpt, text):
         return None
     excerpt = excerpt.strip()
     for fold_case, what in [
-        (False, "punctuation or spacing"),
-        (True, "capitals, punctuation or spacing"),
+        (False, gettext("punctuation or spacing")),
+        (True, gettext("capitals, punctuation or spacing")),
     ]:
-        typed, _ = typed_form(excerpt, fold_case)
+        typed, _typed_origin = typed_form(excerpt, fold_case)
         source, origin = typed_form(text, fold_case)
         start = source.find(typed)
         if typed and start >= 0:
             exact = text[origin[start] : origin[start + len(typed) - 1] + 1]
-            return (
-                f"Only {what} differ from the source (a hyphen for a dash, straight quotes for "
-                f"curly ones…). Use the source's exact words, which are: {exact}"
-            )
+            return gettext(
+                "Only %(what)s differ from the source (a hyphen for a dash, straight quotes for "
+                "curly ones…). Use the source's exact words, which are: %(exact)s"
+            ) % {"what": what, "exact": exact}
     typed, typed_origin = typed_form(excerpt, True)
     source, origin = typed_form(text, True)
     matched = 0
     while matched < len(typed) and typed[: matched + 1] in source:
         matched += 1
     if matched < 12:
-        return (
+        return gettext(
             "This excerpt does not appear word for word in the source's text. Copy it "
             "exactly, without paraphrase."
         )
@@ -94,11 +98,15 @@ def verbatim_problem(excerpt, text):
     theirs_at = origin[at] if at < len(origin) else len(text)
     yours_at = typed_origin[matched] if matched < len(typed_origin) else len(excerpt)
     before = text[max(0, theirs_at - 30) : theirs_at]
-    return (
-        f"This excerpt follows the source up to “…{before}”, then you typed "
-        f"“{excerpt[yours_at : yours_at + 25]}” where the source has "
-        f"“{text[theirs_at : theirs_at + 25]}”. Copy it exactly, without paraphrase."
-    )
+    return gettext(
+        "This excerpt follows the source up to “…%(before)s”, then you typed "
+        "“%(yours)s” where the source has "
+        "“%(theirs)s”. Copy it exactly, without paraphrase."
+    ) % {
+        "before": before,
+        "yours": excerpt[yours_at : yours_at + 25],
+        "theirs": text[theirs_at : theirs_at + 25],
+    }
 
 
 # Query parameters that say how a reader arrived, not which article it is.

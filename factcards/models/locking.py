@@ -7,21 +7,22 @@ row, the writer lost a race or the card is locked, and nothing is written.
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 LOCKED = ("published", "retracted")  # change only through an approved revision
 EDITABLE = ("draft", "in_review")
 
-LOCKED_MESSAGE = "A published card never changes in place: propose a revision."
-CONFLICT_MESSAGE = (
+LOCKED_MESSAGE = _("A published card never changes in place: propose a revision.")
+CONFLICT_MESSAGE = _(
     "Someone else changed this card after you opened it (an edit or a workflow step), so "
     "nothing of yours was saved and nothing was overwritten. Copy your changes, reload the "
     "card to see where it stands, then make them again."
 )
-GONE_MESSAGE = (
+GONE_MESSAGE = _(
     "This card no longer exists: it was deleted, or (for a revision) another editor has "
     "already published it. Nothing was done."
 )
-NO_AUTHOR_MESSAGE = (
+NO_AUTHOR_MESSAGE = _(
     "Say who makes this change (save(by=user)): every change to a card's content names its "
     "author, so that the four-eyes rule can see it."
 )

@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .. import reading
@@ -25,11 +27,11 @@ SOURCE_FIELDS = [
 ]
 
 
-SOURCE_CONFLICT = (
+SOURCE_CONFLICT = _(
     "Someone else changed this source after you opened it, so nothing of yours was saved "
     "and nothing was overwritten. Copy your changes, reload the source, then make them again."
 )
-SOURCE_GONE = "This source no longer exists: it was deleted. Nothing was saved."
+SOURCE_GONE = _("This source no longer exists: it was deleted. Nothing was saved.")
 
 
 class SourceQuerySet(models.QuerySet):
@@ -50,8 +52,10 @@ class SourceQuerySet(models.QuerySet):
 
     def update(self, **kwargs):
         raise WorkflowError(
-            "Sources change one at a time, naming who makes the change (source.save(by=user)): "
-            "a change reaches every card citing it.",
+            gettext(
+                "Sources change one at a time, naming who makes the change (source.save(by=user)): "
+                "a change reaches every card citing it."
+            ),
             code="bulk_update",
         )
 
@@ -61,35 +65,50 @@ class SourceQuerySet(models.QuerySet):
 
 class Source(models.Model):
     outlet = models.CharField(
-        max_length=200, blank=True, help_text="Leave blank when the text does not name it."
+        verbose_name=_("outlet"),
+        max_length=200,
+        blank=True,
+        help_text=_("Leave blank when the text does not name it."),
     )
-    title = models.CharField(max_length=300, help_text="The headline as published.")
-    byline = models.CharField(max_length=200, blank=True)
+    title = models.CharField(
+        max_length=300, help_text=_("The headline as published."), verbose_name=_("title")
+    )
+    byline = models.CharField(max_length=200, blank=True, verbose_name=_("byline"))
     url = WebURLField(
-        "link",
+        _("link"),
         max_length=500,
         blank=True,
-        help_text="Leave blank when the link is not known. Never guess a link.",
+        help_text=_("Leave blank when the link is not known. Never guess a link."),
     )
     published_on = models.DateField(
-        null=True, blank=True, help_text="Leave blank when the source does not state it."
-    )
-    retrieved_on = models.DateField(null=True, blank=True)
-    language = models.CharField(
-        max_length=12, default="en", blank=True, help_text="As the page states it; blank if not."
-    )
-    archive_url = WebURLField("archived copy", max_length=500, blank=True)
-    full_text = models.TextField(
+        verbose_name=_("published on"),
+        null=True,
         blank=True,
-        help_text="The source's text. When present, every excerpt citing it must appear in it "
-        "word for word.",
+        help_text=_("Leave blank when the source does not state it."),
+    )
+    retrieved_on = models.DateField(null=True, blank=True, verbose_name=_("retrieved on"))
+    language = models.CharField(
+        verbose_name=_("language"),
+        max_length=12,
+        default="en",
+        blank=True,
+        help_text=_("As the page states it; blank if not."),
+    )
+    archive_url = WebURLField(_("archived copy"), max_length=500, blank=True)
+    full_text = models.TextField(
+        verbose_name=_("full text"),
+        blank=True,
+        help_text=_(
+            "The source's text. When present, every excerpt citing it must appear in it "
+            "word for word."
+        ),
     )
     link_key = models.CharField(
         max_length=500,
         blank=True,
         editable=False,
         db_index=True,
-        help_text="The link as it names the article (see fields.link_key): finds duplicates.",
+        help_text=_("The link as it names the article (see fields.link_key): finds duplicates."),
     )
     # Optimistic locking, as for cards: a save from a stale copy is refused.
     version = models.PositiveIntegerField(default=1)
@@ -98,6 +117,8 @@ class Source(models.Model):
     objects = SourceQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
         ordering = ["-published_on", "title"]
         # The form's validators say it nicely; these make the database refuse what skips them.
         constraints = [
@@ -164,9 +185,11 @@ class Source(models.Model):
         """Refuse an author who may not change every card citing this source as it stands."""
         if not self.editable_by(author):
             raise WorkflowError(
-                "You can't change this source: it is cited by cards that you may not edit "
-                "(published cards, or cards in review, are changed by editors). Nothing was "
-                "saved.",
+                gettext(
+                    "You can't change this source: it is cited by cards that you may not edit "
+                    "(published cards, or cards in review, are changed by editors). Nothing was "
+                    "saved."
+                ),
                 code="source_locked",
             )
 
@@ -181,9 +204,11 @@ class Source(models.Model):
         if missing:
             raise ValidationError(
                 {
-                    "full_text": "Every excerpt citing this source must appear in its text word "
-                    "for word; these cards quote words the new text lacks: "
-                    + "; ".join(f"“{statement}”" for statement in missing[:5])
+                    "full_text": gettext(
+                        "Every excerpt citing this source must appear in its text word "
+                        "for word; these cards quote words the new text lacks: %(cards)s"
+                    )
+                    % {"cards": "; ".join(f"“{statement}”" for statement in missing[:5])}
                 }
             )
 

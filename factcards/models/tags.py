@@ -1,10 +1,11 @@
 """Topics and places: names readers filter by."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .locking import LOCKED, WorkflowError
 
-IN_USE_MESSAGE = (
+IN_USE_MESSAGE = _(
     "Published cards carry this %(tag)s: renaming or deleting it would change them without "
     "review. Add a new %(tag)s and revise those cards instead."
 )
@@ -54,8 +55,12 @@ class Tag(models.Model):
 
 
 class Topic(Tag):
-    pass
+    class Meta(Tag.Meta):
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
 
 
 class Place(Tag):
-    pass
+    class Meta(Tag.Meta):
+        verbose_name = _("place")
+        verbose_name_plural = _("places")

@@ -70,6 +70,7 @@ class CardTranslation(models.Model):
 
     card = models.ForeignKey(
         "factcards.FactCard",
+        verbose_name=_("card"),
         on_delete=models.CASCADE,
         related_name="translations",
         limit_choices_to={"revision_of__isnull": True},
@@ -96,22 +97,33 @@ class CardTranslation(models.Model):
         ),
     )
     of_wording = models.CharField(max_length=32, editable=False)
-    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT, editable=False)
+    status = models.CharField(
+        max_length=10,
+        choices=Status,
+        default=Status.DRAFT,
+        editable=False,
+        verbose_name=_("status"),
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("created by"),
     )
     editors = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="+", blank=True, editable=False
     )
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
         on_delete=models.PROTECT,
         null=True,
         related_name="+",
         editable=False,
     )
-    published_at = models.DateTimeField(null=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, editable=False, verbose_name=_("published at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     # Optimistic locking, as cards: the form carries it, a write from a stale copy is refused.
     version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords(excluded_fields=["version"])
@@ -119,6 +131,7 @@ class CardTranslation(models.Model):
 
     class Meta:
         verbose_name = _("card translation")
+        verbose_name_plural = _("card translations")
         ordering = ["card", "language", "-created_at"]
         permissions = [("publish_cardtranslation", "Can publish card translations")]
         constraints = [
