@@ -188,21 +188,26 @@ def loader_key():
 # --- oEmbed -------------------------------------------------------------------------------
 
 
-def slug_from_url(request):
-    """The slug of the card page or embed that ?url= names on this site, or None."""
+def named_by_url(request, *url_names):
+    """(URL match, URL parts) of the page of this site that ?url= names, if it is one of
+    `url_names`; else None."""
     url = request.GET.get("url", "")
     try:
         parts = urlsplit(url)
-        # A card's address pasted without its trailing slash is still that card.
+        # An address pasted without its trailing slash is still that page.
         path = parts.path if parts.path.endswith("/") else parts.path + "/"
         match = resolve(path)
     except (ValueError, Resolver404):
         return None
     if parts.scheme not in ("http", "https") or parts.netloc != request.get_host():
         return None
-    if match.url_name not in ("card_detail", "card_embed"):
-        return None
-    return match.kwargs["slug"]
+    return (match, parts) if match.url_name in url_names else None
+
+
+def slug_from_url(request):
+    """The slug of the card page or embed that ?url= names on this site, or None."""
+    named = named_by_url(request, "card_detail", "card_embed")
+    return named[0].kwargs["slug"] if named else None
 
 
 def oembed_variant(request):
@@ -547,18 +552,11 @@ def timeline_embed_codes(request, line, asked):
 
 def timeline_from_url(request):
     """(topic slug, asked range) of the timeline page or embed that ?url= names, or None."""
-    url = request.GET.get("url", "")
-    try:
-        parts = urlsplit(url)
-        path = parts.path if parts.path.endswith("/") else parts.path + "/"
-        match = resolve(path)
-    except (ValueError, Resolver404):
+    named = named_by_url(request, "topic_timeline", "timeline_embed")
+    if named is None:
         return None
-    if parts.scheme not in ("http", "https") or parts.netloc != request.get_host():
-        return None
-    if match.url_name in ("topic_timeline", "timeline_embed"):
-        return match.kwargs["slug"], timelines.asked_range(QueryDict(parts.query))
-    return None
+    match, parts = named
+    return match.kwargs["slug"], timelines.asked_range(QueryDict(parts.query))
 
 
 def timeline_oembed(request, slug, asked, fmt):
