@@ -113,18 +113,20 @@ def in_readers_language(cards):
     from .models.translations import CardTranslation, wording
 
     cards = [card for card in cards if card is not None]
-    for card in cards:
+    # Cards read for the reader already (a second call) stay as they are.
+    todo = [card for card in cards if not hasattr(card, "translation")]
+    for card in todo:
         card.translation = None
     language = languages.get_language() or settings.LANGUAGE_CODE
-    if language == settings.LANGUAGE_CODE or not cards:
+    if language == settings.LANGUAGE_CODE or not todo:
         return cards
     found = CardTranslation.objects.filter(
-        card__in=[card.pk for card in cards],
+        card__in=[card.pk for card in todo],
         language=language,
         status=CardTranslation.Status.PUBLISHED,
     )
     by_card = {t.card_id: t for t in found}
-    for card in cards:
+    for card in todo:
         shown = by_card.get(card.pk)
         if shown is not None and shown.of_wording == wording(card):
             card.translation = shown

@@ -266,8 +266,9 @@ def cache_answers():
 def timeline(request, kind, slug):
     """A topic's or a place's dated cards in time; ?from=&to= zooms to those years."""
     asked = timelines.asked_range(request.GET)
+    site = request.build_absolute_uri("/")  # the embed codes inside are absolute
     parts = cached_by_publication(
-        f"timeline:{kind}:{filtered_by([slug, sorted(asked.items())])}",
+        f"timeline:{kind}:{filtered_by([slug, site, sorted(asked.items())])}",
         lambda: timeline_parts(request, kind, slug, asked),
         request,
     )
