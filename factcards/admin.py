@@ -1210,7 +1210,28 @@ class CardTranslationAdmin(GuardedAdmin):
 
     def get_fields(self, request, obj=None):
         fields = ["card", "language", "the_cards_words", "statement", "context", "value_note"]
-        return [*fields, "machine_assisted", "version", "status", "created_by", "published_by"]
+        fields += ["machine_assisted", "status", "created_by", "published_by"]
+        if obj is None or obj.editable_by(request.user):
+            fields.append("version")  # hidden: the optimistic lock's token
+        return fields
+
+    def has_delete_permission(self, request, obj=None):
+        # Drafts and translations in review only: one readers saw stays on record.
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or obj.status in CardTranslation.DELETABLE)
+
+    def delete_queryset(self, request, queryset):
+        try:
+            super().delete_queryset(request, queryset)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location)
+        if not CardTranslation.is_editor(request.user):  # the desk offers what one may do
+            actions.pop("publish_translations", None)
+            actions.pop("return_translations", None)
+        return actions
 
     def get_readonly_fields(self, request, obj=None):
         # Which card and language it translates are what it is: another is a new translation.

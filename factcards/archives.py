@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils.csp import CSP
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .intake.fetch import read_warc
 from .models import ArchivedCopy, FactCard
@@ -35,7 +35,7 @@ def archived_copy_of(pk):
     return copy
 
 
-@require_GET
+@require_safe
 def archived_copy(request, pk):
     copy = archived_copy_of(pk)
     cards = FactCard.objects.on_record().filter(citations__source=pk).distinct()[:20]
@@ -48,7 +48,7 @@ def archived_copy(request, pk):
     return response
 
 
-@require_GET
+@require_safe
 @xframe_options_sameorigin
 @csp_override(COPY_CSP)
 def archived_page(request, pk):

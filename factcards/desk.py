@@ -18,6 +18,10 @@ from .intake import work
 from .intake.desk import broken_links, open_differences
 from .models import ArticleCheck, Correction, DeskPreference, FactCard
 
+# Django 6.1's new blank choice label ("- Select an option -") is not in its Russian and
+# French catalogues yet; ours, which come first, carry it.
+BLANK_CHOICE_LABEL = _("- Select an option -")
+
 
 class PreferenceForm(forms.ModelForm):
     class Meta:

@@ -265,13 +265,28 @@ def estimate_height(card, width):
     return math.ceil(height) + 8
 
 
+def in_language(url):
+    """An embed's address in the language of the moment: `?lang=` unless it is the site's."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    if language == settings.LANGUAGE_CODE:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}lang={language}"
+
+
+def language_attribute():
+    """The blockquote's data-lang, for the loader to build the embed in that language."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return "" if language == settings.LANGUAGE_CODE else format_html(' data-lang="{}"', language)
+
+
 def blockquote_html(card, card_url):
     """The fallback every embed code carries: the fact and its link, readable without a frame;
     for a retracted card, the retraction first."""
     notice = reading.retraction_notice(card)
     value = reading.display_value(card)
     return format_html(
-        '<blockquote class="factcard">{}<p><a href="{}">{}</a></p>{}</blockquote>',
+        '<blockquote class="factcard"{}>{}<p><a href="{}">{}</a></p>{}</blockquote>',
+        language_attribute(),
         format_html("<p><strong>{}</strong> {}</p>", _("Retracted:"), notice)
         if notice is not None
         else "",
@@ -334,7 +349,7 @@ def oembed_html(request, card, card_url, embed_url, width, height):
 def embed_codes(request, card):
     """The three ways to paste a card: the URL (oEmbed), an iframe, a blockquote + loader."""
     card_url = request.build_absolute_uri(card.get_absolute_url())
-    embed_url = request.build_absolute_uri(reverse("card_embed", args=[card.slug]))
+    embed_url = in_language(request.build_absolute_uri(reverse("card_embed", args=[card.slug])))
     height = estimate_height(card, settings.FACTCARDS_EMBED_WIDTH)
     iframe = iframe_html(
         card,
@@ -386,7 +401,7 @@ def oembed(request):
     if maxheight:
         height = min(height, maxheight)
     card_url = request.build_absolute_uri(card.get_absolute_url())
-    embed_url = request.build_absolute_uri(reverse("card_embed", args=[slug]))
+    embed_url = in_language(request.build_absolute_uri(reverse("card_embed", args=[slug])))
     thumb_w, thumb_h = reading.SHARE_IMAGE_SIZE
     if maxwidth and maxwidth < thumb_w:
         thumb_w, thumb_h = maxwidth, round(thumb_h * maxwidth / thumb_w)
@@ -542,7 +557,7 @@ def timeline_embed_codes(request, line, asked):
     query = f"?{asked.urlencode()}" if asked else ""
     url = request.build_absolute_uri(reverse("topic_timeline", args=[line.tag.slug])) + query
     embed_url = request.build_absolute_uri(reverse("timeline_embed", args=[line.tag.slug]))
-    embed_url += query
+    embed_url = in_language(embed_url + query)
     height = timeline_height(line, settings.FACTCARDS_EMBED_WIDTH)
     iframe = timeline_iframe(
         line, embed_url, "100%", height, style="width:100%;border:0", scrolling="no"
@@ -556,7 +571,13 @@ def timeline_from_url(request):
     if named is None:
         return None
     match, parts = named
-    return match.kwargs["slug"], timelines.asked_range(QueryDict(parts.query))
+    # Only years that are years go on into the embed's address.
+    first, last = timelines.RangeForm(timelines.asked_range(QueryDict(parts.query))).years()
+    asked = QueryDict(mutable=True)
+    for name, year in (("from", first), ("to", last)):
+        if year:
+            asked[name] = str(year)
+    return match.kwargs["slug"], asked
 
 
 def timeline_oembed(request, slug, asked, fmt):
@@ -574,6 +595,7 @@ def timeline_oembed(request, slug, asked, fmt):
         height = min(height, maxheight)
     query = f"?{asked.urlencode()}" if asked else ""
     embed_url = request.build_absolute_uri(reverse("timeline_embed", args=[slug])) + query
+    embed_url = in_language(embed_url)
     iframe = timeline_iframe(line, embed_url, width, height, frameborder="0", scrolling="no")
     data = {
         "version": "1.0",

@@ -221,13 +221,15 @@ class Timeline:
 
     @property
     def years(self):
+        if self.first_year is None or self.last_year is None:  # nothing dated, one bound asked
+            return f"{self.first_year or self.last_year or ''}"
         if self.first_year == self.last_year:
             return f"{self.first_year}"
         return reading.period(self.first_year, self.last_year)
 
     def decades(self):
         """(label, first year, last year) of each decade it spans: quick zooms."""
-        if self.first_year is None:
+        if self.first_year is None or self.last_year is None:
             return []
         start = self.first_year - self.first_year % 10
         decades = range(start, self.last_year + 1, 10)

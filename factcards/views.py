@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_safe
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from . import embeds, http_cache, reading, timelines
@@ -32,7 +32,7 @@ PAGE_SIZE = 20
 TOP_OPTIONS = 8  # per facet; "More…" shows the rest
 
 
-@require_GET
+@require_safe
 # A shared cache keeps each variant apart: page or fragment, Back-button restore, and the
 # pager's focus move (HX-Trigger) render differently.
 @vary_on_headers("HX-Request", "HX-History-Restore-Request", "HX-Trigger")
@@ -145,7 +145,7 @@ def facet_options(bound_field, counts, expanded):
     return {"rows": [everything, *shown], "all": rows, "more": len(shown) < len(options)}
 
 
-@require_GET
+@require_safe
 def card_detail(request, slug):
     site = request.build_absolute_uri("/")  # the links inside are absolute
     # "card-page": the parts now carry their surrogate keys; older entries are not read.
@@ -260,7 +260,7 @@ def cache_answers():
         return False
 
 
-@require_GET
+@require_safe
 # A shared cache keeps the page and the fragment htmx asks for (a zoom) apart.
 @vary_on_headers("HX-Request", "HX-History-Restore-Request")
 def timeline(request, kind, slug):

@@ -404,3 +404,21 @@ def test_the_desk_in_russian_shows_none_of_our_english(client, demo, editor):
         assert re.search("[а-я]{4}", shown), name  # and it is in Russian
     desk = client.get("/admin/", headers={"Accept-Language": "ru"}).content.decode()
     assert "Ждут вашей проверки" in desk and "Неработающие ссылки источников" in desk
+
+
+def test_embed_codes_on_a_russian_page_embed_the_card_in_russian(client, demo):
+    card = FactCard.objects.published().first()
+    page = client.get(card.get_absolute_url(), headers={"Accept-Language": "ru"}).content.decode()
+    assert f"/embed/{card.slug}/?lang=ru" in page  # the iframe code and the live preview
+    assert "data-lang=&quot;ru&quot;" in page  # the blockquote, for the loader
+    english = client.get(card.get_absolute_url()).content.decode()
+    assert "lang=ru" not in english and "data-lang" not in english
+    url = f"http://testserver{card.get_absolute_url()}"
+    answer = client.get("/oembed/", {"url": url, "lang": "ru"}).json()
+    assert f"/embed/{card.slug}/?lang=ru" in answer["html"]
+    timeline = client.get(
+        "/oembed/",
+        {"url": "http://testserver/topics/karabakh-conflict/timeline/?from=abc&to=2029"},
+    ).json()
+    # A range the timeline page would refuse is not carried into the embed (all years).
+    assert 'src="http://testserver/embed/timeline/karabakh-conflict/"' in timeline["html"]

@@ -184,6 +184,15 @@ def test_a_bad_range_says_what_is_wrong_and_shows_every_year(client, demo, query
     assert len(listed(response)) == 3
 
 
+@pytest.mark.parametrize("query", ["?from=9999", "?from=2030", "?to=1000", "?from=1700&to=1705"])
+def test_years_with_nothing_dated_say_so(client, demo, query):
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.get(f"/topics/karabakh-conflict/timeline/{query}", headers=headers)
+        assert response.status_code == 200
+        assert "No published card is dated in these years." in response.content.decode()
+    assert client.get(f"/embed/timeline/karabakh-conflict/{query}").status_code == 200
+
+
 def test_a_tag_no_published_card_carries_is_not_public(client, db):
     topic = TopicFactory(slug="secret-plans")
     draft = dated_card(value_date=datetime.date(2024, 1, 1), date_precision="year")
@@ -286,3 +295,20 @@ def test_the_timeline_page_offers_its_embed_codes_and_oembed(client, demo):
         "/oembed/", {"url": "http://example.com/topics/karabakh-conflict/timeline/"}
     )
     assert elsewhere.status_code == 404
+
+
+def test_head_answers_like_get_on_every_public_page(client, demo):
+    """Uptime monitors and link checkers ask with HEAD: never a 405."""
+    card = FactCard.objects.published().first()
+    for url in [
+        "/",
+        "/?kind=figure",
+        card.get_absolute_url(),
+        "/topics/karabakh-conflict/timeline/",
+        "/places/nagorno-karabakh/timeline/",
+        f"/embed/{card.slug}/",
+    ]:
+        for headers in ({}, {"Accept-Language": "ru"}):
+            response = client.head(url, headers=headers)
+            assert response.status_code == 200, url
+            assert response.content == b"", url

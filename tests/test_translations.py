@@ -187,14 +187,13 @@ def test_the_desk_writes_submits_and_publishes_translations(client, demo, transl
     changelist = reverse("admin:factcards_cardtranslation_changelist")
     client.post(changelist, {"action": "submit_translations", "_selected_action": [translation.pk]})
     assert CardTranslation.objects.get().status == "in_review"
-    # The translator may not publish it: the desk says why and nothing changes.
-    refused = client.post(
-        changelist,
-        {"action": "publish_translations", "_selected_action": [translation.pk]},
-        follow=True,
+    # The translator may not publish it: the desk does not offer it, and a forged POST
+    # changes nothing.
+    assert "publish_translations" not in client.get(changelist).content.decode()
+    client.post(
+        changelist, {"action": "publish_translations", "_selected_action": [translation.pk]}
     )
     assert CardTranslation.objects.get().status == "in_review"
-    assert "Only editors publish translations." in refused.content.decode()
     client.force_login(editor)
     change = reverse("admin:factcards_cardtranslation_change", args=[translation.pk])
     assert RUSSIAN["statement"] in client.get(change).content.decode()
@@ -202,6 +201,15 @@ def test_the_desk_writes_submits_and_publishes_translations(client, demo, transl
         changelist, {"action": "publish_translations", "_selected_action": [translation.pk]}
     )
     assert CardTranslation.objects.get().status == "published"
+    # A published translation stays on record: no delete, one by one or in bulk.
+    delete = reverse("admin:factcards_cardtranslation_delete", args=[translation.pk])
+    assert client.get(delete).status_code == 403
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    bulk = client.post(
+        changelist,
+        {"action": "delete_selected", "_selected_action": [translation.pk], "post": "yes"},
+    )
+    assert bulk.status_code == 403 and CardTranslation.objects.filter(pk=translation.pk).exists()
     history = reverse("admin:factcards_cardtranslation_history", args=[translation.pk])
     assert client.get(history).status_code == 200
     first = translation.history.earliest()

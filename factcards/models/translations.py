@@ -68,6 +68,8 @@ class CardTranslation(models.Model):
         PUBLISHED = "published", _("Published")
         REPLACED = "replaced", _("Replaced by a newer translation")
 
+    DELETABLE = (Status.DRAFT, Status.IN_REVIEW)
+
     card = models.ForeignKey(
         "factcards.FactCard",
         verbose_name=_("card"),

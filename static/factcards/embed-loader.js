@@ -42,8 +42,10 @@
       return watch(iframe, quote);
     }
     iframe = document.createElement("iframe");
-    var theme = quote.getAttribute("data-theme");
-    iframe.src = url.origin + "/embed/" + slug + "/" + (theme ? "?theme=" + encodeURIComponent(theme) : "");
+    var query = new URLSearchParams();
+    if (quote.getAttribute("data-theme")) query.set("theme", quote.getAttribute("data-theme"));
+    if (quote.getAttribute("data-lang")) query.set("lang", quote.getAttribute("data-lang"));
+    iframe.src = url.origin + "/embed/" + slug + "/" + (query.toString() ? "?" + query : "");
     iframe.title = "Fact card: " + link.textContent.trim();
     iframe.setAttribute("data-factcard", slug);
     iframe.setAttribute("scrolling", "no");
