@@ -219,3 +219,21 @@ def test_the_desk_writes_submits_and_publishes_translations(client, demo, transl
     assert client.get(version).status_code == 200
     assert client.post(version, {"statement": "Откат."}).status_code == 405  # read-only
     assert CardTranslation.objects.get().status == "published"
+
+
+def test_no_save_skips_the_review(demo, translator, editor):
+    """The shell, a fixture-like script, a forged form: a save never moves a translation on."""
+    born_published = CardTranslation(card=demo, language="ru", status="published", **RUSSIAN)
+    with pytest.raises(WorkflowError, match="starts as a draft"):
+        born_published.save(by=editor)
+    translation = translate(demo, translator)
+    translation.status, translation.published_by = "published", translator
+    translation.save(by=translator)  # its words are saved; where it stands is not
+    stored = CardTranslation.objects.get(pk=translation.pk)
+    assert (stored.status, stored.published_by) == ("draft", None)
+    assert CardTranslation.objects.shown_for(demo, "ru") is None
+    with pytest.raises(WorkflowError):
+        CardTranslation.objects.bulk_create(
+            [CardTranslation(card=demo, language="fr", status="published", **RUSSIAN)]
+        )
+    assert not CardTranslation.objects.filter(language="fr").exists()

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -25,7 +26,9 @@ from .locking import CONFLICT_MESSAGE, EditConflict, WorkflowError, no_author_er
 from .publication import Publication
 
 TRANSLATED_FIELDS = ["statement", "context", "value_note"]
-PUBLISHED_STAYS = (
+# Where a translation stands: only the steps change these, never a save.
+WORKFLOW_FIELDS = ["status", "created_by_id", "published_by_id", "published_at", "card_id"]
+PUBLISHED_STAYS = _(
     "A translation readers have seen stays on record; publish a new one to replace it."
 )
 
@@ -47,6 +50,15 @@ class TranslationQuerySet(models.QuerySet):
             of_wording=wording(card),
         ).first()
 
+    def bulk_create(self, objs, *args, **kwargs):
+        raise WorkflowError(
+            gettext(
+                "Translations are created one at a time, each naming its translator "
+                "(translation.save(by=user))."
+            ),
+            code="bulk_create",
+        )
+
     def delete(self):
         """The admin's "delete selected" too: a translation readers saw stays on record."""
         if self.filter(status__in=[CardTranslation.Status.PUBLISHED, "replaced"]).exists():
@@ -55,8 +67,10 @@ class TranslationQuerySet(models.QuerySet):
 
     def update(self, **kwargs):
         raise WorkflowError(
-            "Translations change one at a time, each change naming its author "
-            "(translation.save(by=user)) and each step through its own methods.",
+            gettext(
+                "Translations change one at a time, each change naming its author "
+                "(translation.save(by=user)) and each step through its own methods."
+            ),
             code="bulk_update",
         )
 
@@ -157,10 +171,11 @@ class CardTranslation(models.Model):
             raise no_author_error()
         if self.card.revision_of_id:
             raise WorkflowError(
-                "Translate the card on record, not its pending revision.", code="revision"
+                gettext("Translate the card on record, not its pending revision."), code="revision"
             )
         with transaction.atomic():
             if self.pk is None:
+                self._refuse_skipping_review()
                 self.created_by = by
                 self.of_wording = wording(self.card)
                 self._history_user = by
@@ -170,11 +185,21 @@ class CardTranslation(models.Model):
                 if stored is None or stored.version != self.version:
                     raise EditConflict(CONFLICT_MESSAGE, code="conflict")
                 stored._require_author(by)
+                # A save changes the words, never where the translation stands: the steps do.
+                for name in WORKFLOW_FIELDS:
+                    setattr(self, name, getattr(stored, name))
                 self.of_wording = wording(self.card)
                 self.version = stored.version + 1
                 self._history_user = by
                 super().save(*args, **kwargs)
             self.editors.add(by)
+
+    def _refuse_skipping_review(self):
+        if self.status != self.Status.DRAFT or self.published_by_id or self.published_at:
+            raise WorkflowError(
+                gettext("A new translation starts as a draft: readers get it only once reviewed."),
+                code="new_translation_not_draft",
+            )
 
     def delete(self, *args, **kwargs):
         if self.status in (self.Status.PUBLISHED, self.Status.REPLACED):
@@ -205,8 +230,10 @@ class CardTranslation(models.Model):
         """`self` is the stored row: refuse a change by someone who may not make it now."""
         if not self.editable_by(user):
             raise WorkflowError(
-                "Only its translator (while a draft) and editors (while in review) change a "
-                "translation; a published one is replaced by a new one. Nothing was saved.",
+                gettext(
+                    "Only its translator (while a draft) and editors (while in review) change a "
+                    "translation; a published one is replaced by a new one. Nothing was saved."
+                ),
                 code="not_editable",
             )
 
@@ -236,8 +263,10 @@ class CardTranslation(models.Model):
             )
             if stored is None:
                 raise EditConflict(
-                    "Someone else took a step on this translation or changed it after you "
-                    "opened it: nothing was done. Reload it to see where it stands.",
+                    gettext(
+                        "Someone else took a step on this translation or changed it after you "
+                        "opened it: nothing was done. Reload it to see where it stands."
+                    ),
                     code="conflict",
                 )
             stored.status, stored.version = end, stored.version + 1
@@ -249,32 +278,36 @@ class CardTranslation(models.Model):
 
     def submit(self, by):
         if not (self.created_by_id == by.pk or self.is_editor(by)):
-            raise WorkflowError("Only its translator or an editor submits it.", code="not_yours")
+            raise WorkflowError(
+                gettext("Only its translator or an editor submits it."), code="not_yours"
+            )
         self.refuse_if_incomplete()
         self._step(by, self.Status.DRAFT, self.Status.IN_REVIEW)
 
     def refuse_if_incomplete(self):
         if self.missing():
             raise WorkflowError(
-                "Translate all of the card's words first: %(missing)s.",
+                gettext("Translate all of the card's words first: %(missing)s."),
                 code="incomplete",
                 params={"missing": ", ".join(self.missing())},
             )
 
     def return_to_draft(self, by):
         if not self.is_editor(by):
-            raise WorkflowError("Only editors return a translation.", code="not_editor")
+            raise WorkflowError(gettext("Only editors return a translation."), code="not_editor")
         self._step(by, self.Status.IN_REVIEW, self.Status.DRAFT)
 
     def publish(self, by):
         """In review → published, replacing the language's earlier translation of the card.
         Four-eyes: nobody who wrote any of it publishes it."""
         if not self.is_editor(by):
-            raise WorkflowError("Only editors publish translations.", code="not_editor")
+            raise WorkflowError(gettext("Only editors publish translations."), code="not_editor")
         if self.wrote(by):
             raise WorkflowError(
-                "You wrote or changed this translation, so someone else must review and "
-                "publish it (four-eyes).",
+                gettext(
+                    "You wrote or changed this translation, so someone else must review and "
+                    "publish it (four-eyes)."
+                ),
                 code="four_eyes",
             )
         self.refuse_if_incomplete()
@@ -285,13 +318,16 @@ class CardTranslation(models.Model):
             card = FactCard.objects.select_for_update(of=("self",)).get(pk=self.card_id)
             if self.of_wording != wording(card):
                 raise WorkflowError(
-                    "The card's words changed since this was translated: update the "
-                    "translation to the card as it reads now, then submit it again.",
+                    gettext(
+                        "The card's words changed since this was translated: update the "
+                        "translation to the card as it reads now, then submit it again."
+                    ),
                     code="stale",
                 )
             if card.status != "published":
                 raise WorkflowError(
-                    "Only a published card's translation is published.", code="card_not_public"
+                    gettext("Only a published card's translation is published."),
+                    code="card_not_public",
                 )
             for earlier in (
                 type(self)
